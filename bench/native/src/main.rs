@@ -1,0 +1,316 @@
+//! The speed limit for `bench/bench_calls.py`: the same five calls, made from
+//! Rust through wasmtime's typed component API (`TypedFunc`), with no Python
+//! in the way.
+//!
+//! Usage: `witbridge-bench-native <fixtures/wasm dir> [--rounds R]
+//! [--target-ms MS] [--budget-s S] [--only CASE]`. Prints one JSON object on
+//! stdout: per case, the median time per call over `R` rounds of `N` calls,
+//! where `N` is chosen so that a round lasts about `MS` milliseconds.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use wasmtime::component::{Component, ComponentType, Instance, Lift, Linker, Lower, TypedFunc};
+use wasmtime::error::Context;
+use wasmtime::{Engine, Result, Store, bail, ensure};
+use witbridge_core::wasmtime;
+
+const MACHINE_INTERFACE: &str = "xyz:machine/machine-interface";
+const VALUES_INTERFACE: &str = "witbridge:fixtures/values@0.1.0";
+const SHORT_TEXT: &str = "héllo wörld";
+const BIG: usize = 1 << 20;
+const CASES: [&str; 5] = [
+    "get_u32",
+    "count_symbols",
+    "run",
+    "echo_string",
+    "echo_bytes",
+];
+
+/// `xyz:machine/machine-interface.point`.
+#[derive(ComponentType, Lower, Lift, Clone, Copy, Debug, PartialEq, Eq)]
+#[component(record)]
+struct Point {
+    x: u32,
+    y: u32,
+}
+
+/// `xyz:machine/machine-interface.run-result`.
+#[derive(ComponentType, Lift, Debug)]
+#[component(record)]
+struct RunResult {
+    #[component(name = "machine-id")]
+    machine_id: u64,
+    message: String,
+}
+
+/// How a run is shaped, from the command line.
+struct Options {
+    fixtures: PathBuf,
+    rounds: usize,
+    target_ns: u64,
+    budget_ns: u64,
+    only: Option<String>,
+}
+
+fn parse_options() -> Result<Options> {
+    let mut args = std::env::args().skip(1);
+    let mut fixtures = None;
+    let mut options = Options {
+        fixtures: PathBuf::new(),
+        rounds: 15,
+        target_ns: 75_000_000,
+        budget_ns: 20_000_000_000,
+        only: None,
+    };
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--rounds" => options.rounds = value("--rounds")?.parse()?,
+            "--target-ms" => options.target_ns = value("--target-ms")?.parse::<u64>()? * 1_000_000,
+            "--budget-s" => {
+                options.budget_ns = value("--budget-s")?.parse::<u64>()? * 1_000_000_000
+            }
+            "--only" => options.only = Some(value("--only")?),
+            flag if flag.starts_with("--") => bail!("unknown option {flag}"),
+            path => fixtures = Some(PathBuf::from(path)),
+        }
+    }
+    options.fixtures =
+        fixtures.context("usage: witbridge-bench-native <fixtures dir> [options]")?;
+    ensure!(options.rounds >= 1, "--rounds must be at least 1");
+    if let Some(only) = &options.only {
+        ensure!(CASES.contains(&only.as_str()), "unknown case {only}");
+    }
+    Ok(options)
+}
+
+/// What one case measured.
+struct Measurement {
+    case: &'static str,
+    calls_per_round: u64,
+    round_ns: Vec<f64>,
+}
+
+impl Measurement {
+    fn median_ns(&self) -> f64 {
+        let mut sorted = self.round_ns.clone();
+        sorted.sort_by(f64::total_cmp);
+        let mid = sorted.len() / 2;
+        if sorted.len() % 2 == 1 {
+            sorted[mid]
+        } else {
+            (sorted[mid - 1] + sorted[mid]) / 2.0
+        }
+    }
+
+    fn to_json(&self) -> String {
+        let rounds: Vec<String> = self.round_ns.iter().map(|ns| format!("{ns:.3}")).collect();
+        format!(
+            "\"{}\": {{\"median_ns\": {:.3}, \"calls_per_round\": {}, \"rounds\": {}, \"round_ns_per_call\": [{}]}}",
+            self.case,
+            self.median_ns(),
+            self.calls_per_round,
+            self.round_ns.len(),
+            rounds.join(", ")
+        )
+    }
+}
+
+/// Times `call` the way bench_calls.py times the Python peers: warm up,
+/// pick `N` so a round lasts about `target_ns`, then take the rounds.
+fn measure(
+    case: &'static str,
+    options: &Options,
+    store: &mut Store<()>,
+    mut call: impl FnMut(&mut Store<()>) -> Result<()>,
+) -> Result<Measurement> {
+    // Warm-up, and a first estimate of the cost of one call.
+    let mut batch: u64 = 1;
+    let per_call_ns = loop {
+        let start = Instant::now();
+        for _ in 0..batch {
+            call(store)?;
+        }
+        let elapsed = start.elapsed().as_nanos() as u64;
+        if elapsed >= options.target_ns / 10 || batch >= 1 << 30 {
+            break elapsed as f64 / batch as f64;
+        }
+        batch *= 2;
+    };
+    let calls_per_round = ((options.target_ns as f64 / per_call_ns) as u64).max(1);
+    let round_cost = per_call_ns * calls_per_round as f64;
+    let affordable = (options.budget_ns as f64 / round_cost) as usize;
+    let rounds = options.rounds.min(affordable.max(5));
+    let mut round_ns = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        for _ in 0..calls_per_round {
+            call(store)?;
+        }
+        round_ns.push(start.elapsed().as_nanos() as f64 / calls_per_round as f64);
+    }
+    Ok(Measurement {
+        case,
+        calls_per_round,
+        round_ns,
+    })
+}
+
+/// Instantiates a component that imports nothing the bench calls.
+fn instantiate(
+    engine: &Engine,
+    store: &mut Store<()>,
+    path: &Path,
+) -> Result<(Component, Instance)> {
+    let component = Component::from_file(engine, path)
+        .with_context(|| format!("loading {}", path.display()))?;
+    let mut linker = Linker::new(engine);
+    linker.define_unknown_imports_as_traps(&component)?;
+    let instance = linker.instantiate(&mut *store, &component)?;
+    Ok((component, instance))
+}
+
+/// The typed function `name` of the exported interface `interface`.
+fn typed<P, R>(
+    store: &mut Store<()>,
+    component: &Component,
+    instance: &Instance,
+    interface: &str,
+    name: &str,
+) -> Result<TypedFunc<P, R>>
+where
+    P: wasmtime::component::ComponentNamedList + Lower,
+    R: wasmtime::component::ComponentNamedList + Lift,
+{
+    let iface = component
+        .get_export_index(None, interface)
+        .with_context(|| format!("no export {interface}"))?;
+    let func = component
+        .get_export_index(Some(&iface), name)
+        .with_context(|| format!("no function {interface}#{name}"))?;
+    instance
+        .get_typed_func::<P, R>(store, &func)
+        .with_context(|| format!("typing {interface}#{name}"))
+}
+
+fn wanted(options: &Options, case: &str) -> bool {
+    options.only.as_deref().is_none_or(|only| only == case)
+}
+
+fn main() -> Result<()> {
+    let options = parse_options()?;
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let mut results = Vec::new();
+
+    let (component, instance) = instantiate(
+        &engine,
+        &mut store,
+        &options.fixtures.join("wasm_intro.component.wasm"),
+    )?;
+
+    if wanted(&options, "get_u32") {
+        let f: TypedFunc<(), (u32,)> = typed(
+            &mut store,
+            &component,
+            &instance,
+            MACHINE_INTERFACE,
+            "get-u32",
+        )?;
+        ensure!(
+            f.call(&mut store, ())?.0 == 123,
+            "get-u32 did not return 123"
+        );
+        results.push(measure("get_u32", &options, &mut store, |s| {
+            black_box(f.call(s, ())?);
+            Ok(())
+        })?);
+    }
+
+    if wanted(&options, "count_symbols") {
+        let f: TypedFunc<(&str,), (u32,)> = typed(
+            &mut store,
+            &component,
+            &instance,
+            MACHINE_INTERFACE,
+            "count-symbols",
+        )?;
+        let expected = SHORT_TEXT.chars().count() as u32;
+        ensure!(
+            f.call(&mut store, (SHORT_TEXT,))?.0 == expected,
+            "count-symbols is wrong"
+        );
+        results.push(measure("count_symbols", &options, &mut store, |s| {
+            black_box(f.call(s, (black_box(SHORT_TEXT),))?);
+            Ok(())
+        })?);
+    }
+
+    if wanted(&options, "run") {
+        let f: TypedFunc<(u64, Point, Point), (RunResult,)> =
+            typed(&mut store, &component, &instance, MACHINE_INTERFACE, "run")?;
+        let args = (7u64, Point { x: 1, y: 2 }, Point { x: 3, y: 4 });
+        let (result,) = f.call(&mut store, args)?;
+        ensure!(
+            result.machine_id == 1 && result.message.starts_with("machine 7 run from"),
+            "run returned {result:?}"
+        );
+        results.push(measure("run", &options, &mut store, |s| {
+            black_box(f.call(s, black_box(args))?);
+            Ok(())
+        })?);
+    }
+
+    let (component, instance) = instantiate(
+        &engine,
+        &mut store,
+        &options.fixtures.join("values.component.wasm"),
+    )?;
+
+    if wanted(&options, "echo_string") {
+        let f: TypedFunc<(&str,), (String,)> = typed(
+            &mut store,
+            &component,
+            &instance,
+            VALUES_INTERFACE,
+            "echo-string",
+        )?;
+        let text = "a".repeat(BIG);
+        ensure!(
+            f.call(&mut store, (&text,))?.0 == text,
+            "echo-string changed its input"
+        );
+        results.push(measure("echo_string", &options, &mut store, |s| {
+            black_box(f.call(s, (black_box(text.as_str()),))?);
+            Ok(())
+        })?);
+    }
+
+    if wanted(&options, "echo_bytes") {
+        let f: TypedFunc<(&[u8],), (Vec<u8>,)> = typed(
+            &mut store,
+            &component,
+            &instance,
+            VALUES_INTERFACE,
+            "echo-bytes",
+        )?;
+        let bytes: Vec<u8> = (0..BIG).map(|i| i as u8).collect();
+        ensure!(
+            f.call(&mut store, (&bytes,))?.0 == bytes,
+            "echo-bytes changed its input"
+        );
+        results.push(measure("echo_bytes", &options, &mut store, |s| {
+            black_box(f.call(s, (black_box(bytes.as_slice()),))?);
+            Ok(())
+        })?);
+    }
+
+    let cases: Vec<String> = results.iter().map(Measurement::to_json).collect();
+    println!(
+        "{{\"peer\": \"native\", \"cases\": {{{}}}}}",
+        cases.join(", ")
+    );
+    Ok(())
+}

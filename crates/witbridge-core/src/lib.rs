@@ -1,0 +1,31 @@
+//! The Python-free core of witbridge.
+//!
+//! Everything here is plain Rust so that it can be tested with `cargo test`
+//! and reused by tools that don't speak Python:
+//!
+//! - [`load`]: turn whatever a user hands us (a component, WAT text, or a
+//!   wit-bindgen core module) into component bytes;
+//! - [`describe`]: the component's interface as a WIT world, with helpers to
+//!   enumerate its exports;
+//! - [`names`]: how WIT names become Python names;
+//! - [`wit_text`]: WIT text for signatures, types and whole worlds;
+//! - [`engine`]: the wasmtime engine configuration witbridge uses.
+//!
+//! ```
+//! let bytes = witbridge_core::load::component_bytes(
+//!     br#"(component (core module) )"#,
+//!     None,
+//! ).unwrap();
+//! assert!(wasmparser::Parser::is_component(&bytes));
+//! ```
+
+pub mod describe;
+pub mod engine;
+pub mod error;
+pub mod load;
+pub mod names;
+pub mod wit_text;
+
+pub use error::LoadError;
+pub use wasmtime;
+pub use wit_parser;

@@ -1,0 +1,102 @@
+//! How WIT names become Python names (DESIGN.md §2).
+//!
+//! WIT identifiers are kebab-case words of lowercase letters and digits (or
+//! all-uppercase words), optionally escaped with a leading `%` when they
+//! collide with a WIT keyword. Python wants snake_case for functions, fields
+//! and parameters, PascalCase for classes and UPPER_SNAKE for enum and flag
+//! members.
+
+/// Python's keywords and soft keywords: a name equal to one of these gets a
+/// trailing underscore (`type` -> `type_`, `from` -> `from_`).
+const RESERVED: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "case", "class",
+    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if",
+    "import", "in", "is", "lambda", "match", "nonlocal", "not", "or", "pass", "raise", "return",
+    "try", "type", "while", "with", "yield",
+];
+
+fn words(wit_name: &str) -> impl Iterator<Item = &str> {
+    wit_name
+        .trim_start_matches('%')
+        .split('-')
+        .filter(|w| !w.is_empty())
+}
+
+fn escape(name: String) -> String {
+    if RESERVED.contains(&name.as_str()) {
+        name + "_"
+    } else {
+        name
+    }
+}
+
+/// `count-symbols` -> `count_symbols`; `type` -> `type_`.
+pub fn snake(wit_name: &str) -> String {
+    escape(
+        words(wit_name)
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join("_"),
+    )
+}
+
+/// `run-result` -> `RunResult`.
+pub fn pascal(wit_name: &str) -> String {
+    words(wit_name)
+        .map(|word| {
+            let lower = word.to_lowercase();
+            let mut chars = lower.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        })
+        .collect()
+}
+
+/// `light-yellow` -> `LIGHT_YELLOW`.
+pub fn upper(wit_name: &str) -> String {
+    words(wit_name)
+        .map(str::to_uppercase)
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// The short name of an interface for attribute access:
+/// `xyz:machine/machine-interface@1.0.0` -> `machine_interface`.
+pub fn interface_attr(full_name: &str) -> String {
+    let without_version = full_name.split('@').next().unwrap_or(full_name);
+    let short = without_version
+        .rsplit('/')
+        .next()
+        .unwrap_or(without_version);
+    let short = short.rsplit(':').next().unwrap_or(short);
+    snake(short)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_case() {
+        assert_eq!(snake("count-symbols"), "count_symbols");
+        assert_eq!(snake("get-u32"), "get_u32");
+        assert_eq!(snake("%type"), "type_");
+        assert_eq!(snake("class"), "class_");
+        assert_eq!(snake("HTTP-request"), "http_request");
+        assert_eq!(pascal("run-result"), "RunResult");
+        assert_eq!(pascal("HTTP-request"), "HttpRequest");
+        assert_eq!(pascal("%type"), "Type");
+        assert_eq!(upper("light-yellow"), "LIGHT_YELLOW");
+    }
+
+    #[test]
+    fn interface_attributes_drop_package_and_version() {
+        assert_eq!(
+            interface_attr("xyz:machine/machine-interface"),
+            "machine_interface"
+        );
+        assert_eq!(interface_attr("wasi:http/types@0.2.0"), "types");
+        assert_eq!(interface_attr("local-thing"), "local_thing");
+    }
+}

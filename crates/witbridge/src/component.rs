@@ -1,0 +1,365 @@
+//! `witbridge.Component`: a compiled component and the description of its world.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::PyOSError;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyDict, PyList};
+use witbridge_core::LoadError;
+use witbridge_core::describe::{Description, Item};
+use witbridge_core::load::{WitSource, component_bytes, describe};
+use witbridge_core::names;
+use witbridge_core::wit_parser::{Function as WitFunction, InterfaceId, Type};
+use witbridge_core::wit_text;
+
+use crate::classes::{TypeClass, TypeClasses};
+use crate::engine::{Engine, engine_or_default};
+use crate::function::Signature;
+use crate::pyclasses;
+
+/// A compiled WebAssembly component.
+///
+/// Make one with :meth:`from_file`, :meth:`from_bytes` or :meth:`from_wat`
+/// from a component, WAT text, or a wit-bindgen core module (componentized
+/// on the fly); a core module without embedded WIT needs ``wit=`` (a .wit
+/// file or directory) and usually ``world=``. Compile once, instantiate as
+/// often as you like.
+#[pyclass(frozen, module = "witbridge._native")]
+pub struct Component {
+    pub engine: Py<Engine>,
+    pub inner: wasmtime::component::Component,
+    pub desc: Arc<Description>,
+    pub classes: TypeClasses,
+    /// Signatures compiled so far.
+    signatures: Mutex<HashMap<FunctionKey, Arc<Signature>>>,
+}
+
+/// (interface, function) by WIT names; no interface for a root function.
+type FunctionKey = (Option<String>, String);
+
+fn load_error(err: LoadError) -> PyErr {
+    match err {
+        LoadError::Compile(message) => pyclasses::new_err(pyclasses::compile_error, message),
+        LoadError::Io { path, source } => {
+            let errno =
+                source
+                    .raw_os_error()
+                    .unwrap_or(if source.kind() == std::io::ErrorKind::NotFound {
+                        2
+                    } else {
+                        5
+                    });
+            // OSError(errno, message, filename) picks the right subclass
+            // (FileNotFoundError, PermissionError, ...) by itself.
+            PyOSError::new_err((errno, source.to_string(), path.display().to_string()))
+        }
+    }
+}
+
+impl Component {
+    fn compile(
+        py: Python<'_>,
+        input: &[u8],
+        engine: Option<Py<Engine>>,
+        wit: Option<PathBuf>,
+        world: Option<String>,
+    ) -> PyResult<Self> {
+        let engine = engine_or_default(py, engine)?;
+        let wit = match (wit, world) {
+            (Some(path), world) => Some(WitSource { path, world }),
+            (None, Some(_)) => {
+                return Err(pyclasses::new_err(
+                    pyclasses::compile_error,
+                    "world= names a world in the WIT given by wit=; pass wit= too",
+                ));
+            }
+            (None, None) => None,
+        };
+        let wasm_engine = engine.get().inner.clone();
+        // Componentizing and compiling take long enough that other Python
+        // threads should run meanwhile.
+        let (inner, desc) = py
+            .detach(|| {
+                let bytes = component_bytes(input, wit.as_ref())?;
+                let inner =
+                    wasmtime::component::Component::new(&wasm_engine, &bytes).map_err(|e| {
+                        LoadError::Compile(format!("invalid WebAssembly component: {e:#}"))
+                    })?;
+                Ok::<_, LoadError>((inner, describe(&bytes, wit.as_ref())?))
+            })
+            .map_err(load_error)?;
+        Ok(Component {
+            engine,
+            inner,
+            desc: Arc::new(desc),
+            classes: TypeClasses::default(),
+            signatures: Mutex::default(),
+        })
+    }
+
+    /// The interface id of an export named by its full WIT name.
+    pub fn exported_interface(&self, name: &str) -> Option<InterfaceId> {
+        self.desc
+            .exports()
+            .into_iter()
+            .find_map(|(n, item)| match item {
+                Item::Interface { id, .. } if n == name => Some(id),
+                _ => None,
+            })
+    }
+
+    /// The WIT function `name` in `interface` (or at the root).
+    pub fn exported_function(&self, interface: Option<&str>, name: &str) -> Option<&WitFunction> {
+        match interface {
+            Some(iface) => {
+                let id = self.exported_interface(iface)?;
+                self.desc.resolve.interfaces[id].functions.get(name)
+            }
+            None => self
+                .desc
+                .exports()
+                .into_iter()
+                .find_map(|(n, item)| match item {
+                    Item::Function(f) if n == name => Some(f),
+                    _ => None,
+                }),
+        }
+    }
+
+    /// The compiled signature of an exported function, made on first use.
+    pub fn signature(
+        &self,
+        py: Python<'_>,
+        interface: Option<&str>,
+        name: &str,
+    ) -> PyResult<Arc<Signature>> {
+        let key = (interface.map(str::to_owned), name.to_owned());
+        if let Some(sig) = self
+            .signatures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(sig.clone());
+        }
+        let func = self.exported_function(interface, name).ok_or_else(|| {
+            pyo3::exceptions::PyAttributeError::new_err(format!(
+                "the component exports no function {}",
+                qualified(interface, name)
+            ))
+        })?;
+        let sig = Arc::new(Signature::compile(py, self, interface, func)?);
+        let mut table = self.signatures.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(table.entry(key).or_insert(sig).clone())
+    }
+
+    fn types_dict<'py>(
+        &self,
+        py: Python<'py>,
+        types: Vec<(&str, Type)>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (_, ty) in types {
+            let Type::Id(id) = ty else { continue };
+            let Some(class) = self.classes.get(py, &self.desc, id)? else {
+                continue;
+            };
+            let main = class.main().bind(py);
+            dict.set_item(main.name()?, main)?;
+            if let TypeClass::Variant(_, cases) = &class {
+                for case in cases {
+                    dict.set_item(case.bind(py).name()?, case.bind(py))?;
+                }
+            }
+        }
+        Ok(dict)
+    }
+}
+
+/// `iface#name`, or `name` for a root function.
+pub fn qualified(interface: Option<&str>, name: &str) -> String {
+    match interface {
+        Some(iface) => format!("{iface}#{name}"),
+        None => name.to_owned(),
+    }
+}
+
+#[pymethods]
+impl Component {
+    /// Loads a component, WAT file, or wit-bindgen core module from disk.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, engine = None, wit = None, world = None))]
+    fn from_file(
+        py: Python<'_>,
+        path: PathBuf,
+        engine: Option<Py<Engine>>,
+        wit: Option<PathBuf>,
+        world: Option<String>,
+    ) -> PyResult<Self> {
+        let bytes =
+            std::fs::read(&path).map_err(|source| load_error(LoadError::Io { path, source }))?;
+        Self::compile(py, &bytes, engine, wit, world)
+    }
+
+    /// Loads a component (or WAT text, or a core module) from bytes.
+    #[staticmethod]
+    #[pyo3(signature = (data, *, engine = None, wit = None, world = None))]
+    fn from_bytes(
+        py: Python<'_>,
+        data: PyBackedBytes,
+        engine: Option<Py<Engine>>,
+        wit: Option<PathBuf>,
+        world: Option<String>,
+    ) -> PyResult<Self> {
+        Self::compile(py, &data, engine, wit, world)
+    }
+
+    /// Assembles a component (or core module) written in WAT text.
+    #[staticmethod]
+    #[pyo3(signature = (text, *, engine = None, wit = None, world = None))]
+    fn from_wat(
+        py: Python<'_>,
+        text: &str,
+        engine: Option<Py<Engine>>,
+        wit: Option<PathBuf>,
+        world: Option<String>,
+    ) -> PyResult<Self> {
+        if !text.trim_start().starts_with('(') && !text.trim_start().starts_with(";;") {
+            return Err(pyclasses::new_err(
+                pyclasses::compile_error,
+                "from_wat() expects WAT text such as '(component ...)'; use from_file() for a path",
+            ));
+        }
+        Self::compile(py, text.as_bytes(), engine, wit, world)
+    }
+
+    /// The component's world as WIT text.
+    fn wit(&self) -> PyResult<String> {
+        wit_text::world_text(&self.desc.resolve, self.desc.world).map_err(|e| {
+            pyclasses::new_err(pyclasses::error, format!("cannot print the world: {e:#}"))
+        })
+    }
+
+    /// The engine the component was compiled with.
+    #[getter]
+    fn engine(&self, py: Python<'_>) -> Py<Engine> {
+        self.engine.clone_ref(py)
+    }
+
+    /// The imports and exports of the component, with their WIT types.
+    #[getter]
+    fn world<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let world = py.import("witbridge._world")?;
+        let imports = self.items(py, self.desc.imports())?;
+        let exports = self.items(py, self.desc.exports())?;
+        world.call_method1("build", (self.desc.world().name.clone(), imports, exports))
+    }
+
+    /// (full name, Python attribute, kind) of every export, for namespaces.
+    fn _exports(&self) -> Vec<(String, String, &'static str)> {
+        self.desc
+            .exports()
+            .into_iter()
+            .map(|(name, item)| match item {
+                Item::Interface { .. } => {
+                    let attr = names::interface_attr(&name);
+                    (name, attr, "interface")
+                }
+                Item::Function(_) => {
+                    let attr = names::snake(&name);
+                    (name, attr, "function")
+                }
+            })
+            .collect()
+    }
+
+    /// (Python name, WIT name) of the functions of an exported interface.
+    fn _functions(&self, interface: &str) -> PyResult<Vec<(String, String)>> {
+        let id = self.exported_interface(interface).ok_or_else(|| {
+            pyo3::exceptions::PyKeyError::new_err(format!(
+                "the component exports no interface {interface}"
+            ))
+        })?;
+        Ok(self
+            .desc
+            .interface_functions(id)
+            .into_iter()
+            .map(|f| (names::snake(&f.name), f.name.clone()))
+            .collect())
+    }
+
+    /// The classes of the named types of an exported interface (or of the
+    /// world's root when `interface` is None), by Python name.
+    #[pyo3(signature = (interface = None))]
+    fn _types<'py>(
+        &self,
+        py: Python<'py>,
+        interface: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let types = match interface {
+            None => self.desc.world_types(),
+            Some(name) => {
+                let id = self.exported_interface(name).ok_or_else(|| {
+                    pyo3::exceptions::PyKeyError::new_err(format!(
+                        "the component exports no interface {name}"
+                    ))
+                })?;
+                self.desc.interface_types(id)
+            }
+        };
+        self.types_dict(py, types)
+    }
+
+    fn __repr__(&self) -> String {
+        let exports: Vec<String> = self.desc.exports().into_iter().map(|(n, _)| n).collect();
+        format!("<witbridge.Component exports=[{}]>", exports.join(", "))
+    }
+}
+
+impl Component {
+    /// The world items as plain tuples for `witbridge._world.build`.
+    fn items<'py>(
+        &self,
+        py: Python<'py>,
+        items: Vec<(String, Item<'_>)>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let resolve = &self.desc.resolve;
+        let describe_fn = |f: &WitFunction| {
+            let params: Vec<(String, String)> = f
+                .params
+                .iter()
+                .map(|p| (p.name.clone(), wit_text::type_expr(resolve, &p.ty)))
+                .collect();
+            let result = f.result.as_ref().map(|t| wit_text::type_expr(resolve, t));
+            (
+                f.name.clone(),
+                params,
+                result,
+                wit_text::signature(resolve, f),
+                f.docs.contents.clone(),
+            )
+        };
+        let list = PyList::empty(py);
+        for (name, item) in items {
+            match item {
+                Item::Interface { id, .. } => {
+                    let funcs: Vec<_> = self
+                        .desc
+                        .interface_functions(id)
+                        .into_iter()
+                        .map(describe_fn)
+                        .collect();
+                    let types: Vec<String> = resolve.interfaces[id].types.keys().cloned().collect();
+                    list.append(("interface", name, funcs, types))?;
+                }
+                Item::Function(f) => {
+                    list.append(("function", name, vec![describe_fn(f)], Vec::<String>::new()))?
+                }
+            }
+        }
+        Ok(list)
+    }
+}

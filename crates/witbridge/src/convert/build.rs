@@ -1,0 +1,194 @@
+//! Compiling WIT types into converter trees.
+
+use pyo3::exceptions::PyNotImplementedError;
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+use witbridge_core::describe::Description;
+use witbridge_core::names;
+use witbridge_core::wit_parser::{Type, TypeDefKind, TypeId};
+use witbridge_core::wit_text::type_expr;
+
+use super::*;
+use crate::classes::{TypeClass, TypeClasses};
+
+/// Builds converters for the types of one component.
+pub struct Builder<'a, 'py> {
+    pub py: Python<'py>,
+    pub desc: &'a Description,
+    pub classes: &'a TypeClasses,
+}
+
+impl Builder<'_, '_> {
+    /// The converter for `ty`.
+    pub fn build(&self, ty: &Type) -> PyResult<Converter> {
+        Ok(match self.desc.unalias(*ty) {
+            Type::Bool => Converter::Bool(BoolConverter),
+            Type::U8 => Converter::Int(IntConverter::new(IntKind::U8)),
+            Type::U16 => Converter::Int(IntConverter::new(IntKind::U16)),
+            Type::U32 => Converter::Int(IntConverter::new(IntKind::U32)),
+            Type::U64 => Converter::Int(IntConverter::new(IntKind::U64)),
+            Type::S8 => Converter::Int(IntConverter::new(IntKind::S8)),
+            Type::S16 => Converter::Int(IntConverter::new(IntKind::S16)),
+            Type::S32 => Converter::Int(IntConverter::new(IntKind::S32)),
+            Type::S64 => Converter::Int(IntConverter::new(IntKind::S64)),
+            Type::F32 => Converter::Float(FloatConverter::f32()),
+            Type::F64 => Converter::Float(FloatConverter::f64()),
+            Type::Char => Converter::Char(CharConverter),
+            Type::String => Converter::String(StringConverter),
+            Type::ErrorContext => return Err(unsupported("error-context")),
+            Type::Id(id) => self.build_def(id)?,
+        })
+    }
+
+    fn wit(&self, ty: &Type) -> String {
+        type_expr(&self.desc.resolve, ty)
+    }
+
+    fn boxed(&self, ty: &Type) -> PyResult<Box<Converter>> {
+        self.build(ty).map(Box::new)
+    }
+
+    fn class(&self, id: TypeId) -> PyResult<TypeClass> {
+        self.classes
+            .get(self.py, self.desc, id)?
+            .ok_or_else(|| unsupported(self.desc.resolve.types[id].kind.as_str()))
+    }
+
+    fn build_def(&self, id: TypeId) -> PyResult<Converter> {
+        let py = self.py;
+        let def = &self.desc.resolve.types[id];
+        let wit = self.wit(&Type::Id(id));
+        Ok(match &def.kind {
+            TypeDefKind::List(Type::U8) => Converter::Bytes(BytesConverter),
+            TypeDefKind::List(item) => Converter::List(ListConverter {
+                item: self.boxed(item)?,
+                expected: format!("{wit} (a list or other sequence)"),
+            }),
+            TypeDefKind::Tuple(tuple) => Converter::Tuple(TupleConverter {
+                items: tuple
+                    .types
+                    .iter()
+                    .map(|t| self.build(t))
+                    .collect::<PyResult<_>>()?,
+                wit,
+            }),
+            TypeDefKind::Option(inner) => Converter::Option(OptionConverter {
+                inner: self.boxed(inner)?,
+                nested: self.is_option(inner),
+                wit,
+            }),
+            TypeDefKind::Result(r) => Converter::Result(ResultConverter {
+                ok: r.ok.as_ref().map(|t| self.boxed(t)).transpose()?,
+                err: r.err.as_ref().map(|t| self.boxed(t)).transpose()?,
+                expected: format!("{wit} (witbridge.Ok or witbridge.Err)"),
+            }),
+            TypeDefKind::Record(record) => {
+                let TypeClass::Record(class) = self.class(id)? else {
+                    unreachable!()
+                };
+                let fields = record
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        Ok(Field {
+                            py_name: PyString::intern(py, &names::snake(&f.name)).unbind(),
+                            wit_name: f.name.clone(),
+                            wit_key: PyString::intern(py, &f.name).unbind(),
+                            conv: self.build(&f.ty)?,
+                        })
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                let attrs: Vec<String> = record
+                    .fields
+                    .iter()
+                    .map(|f| names::snake(&f.name))
+                    .collect();
+                let class_name = class.bind(py).name()?.to_string();
+                Converter::Record(RecordConverter {
+                    expected: format!(
+                        "record {wit} ({class_name}, a dict or an object with attributes {})",
+                        attrs.join(", ")
+                    ),
+                    class,
+                    fields,
+                })
+            }
+            TypeDefKind::Variant(variant) => {
+                let TypeClass::Variant(_, classes) = self.class(id)? else {
+                    unreachable!()
+                };
+                let mut names_list = Vec::new();
+                let cases = variant
+                    .cases
+                    .iter()
+                    .zip(classes)
+                    .map(|(case, class)| {
+                        names_list.push(class.bind(py).name()?.to_string());
+                        Ok(Case {
+                            class,
+                            wit_name: case.name.clone(),
+                            payload: case.ty.as_ref().map(|t| self.build(t)).transpose()?,
+                        })
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                Converter::Variant(VariantConverter {
+                    cases,
+                    expected: format!("variant {wit} (one of {})", names_list.join(", ")),
+                })
+            }
+            TypeDefKind::Enum(e) => {
+                let TypeClass::Enum(class) = self.class(id)? else {
+                    unreachable!()
+                };
+                let class = class.bind(py);
+                let members = e
+                    .cases
+                    .iter()
+                    .map(|c| {
+                        Ok((
+                            c.name.clone(),
+                            class.getattr(names::upper(&c.name))?.unbind(),
+                        ))
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                let quoted: Vec<String> = e.cases.iter().map(|c| format!("'{}'", c.name)).collect();
+                Converter::Enum(EnumConverter {
+                    members,
+                    expected: format!(
+                        "enum {wit} ({} or one of {})",
+                        class.name()?,
+                        quoted.join(", ")
+                    ),
+                })
+            }
+            TypeDefKind::Flags(f) => {
+                let TypeClass::Flags(class) = self.class(id)? else {
+                    unreachable!()
+                };
+                let quoted: Vec<String> = f.flags.iter().map(|f| format!("'{}'", f.name)).collect();
+                Converter::Flags(FlagsConverter {
+                    expected: format!(
+                        "flags {wit} ({} or a set of {})",
+                        class.bind(py).name()?,
+                        quoted.join(", ")
+                    ),
+                    class,
+                    names: f.flags.iter().map(|f| f.name.clone()).collect(),
+                })
+            }
+            TypeDefKind::Type(t) => self.build(t)?,
+            kind => return Err(unsupported(kind.as_str())),
+        })
+    }
+
+    fn is_option(&self, ty: &Type) -> bool {
+        match self.desc.unalias(*ty) {
+            Type::Id(id) => matches!(self.desc.resolve.types[id].kind, TypeDefKind::Option(_)),
+            _ => false,
+        }
+    }
+}
+
+fn unsupported(kind: &str) -> PyErr {
+    PyNotImplementedError::new_err(format!("witbridge does not support WIT `{kind}` types yet"))
+}

@@ -1,0 +1,35 @@
+//! `witbridge._native`: the PyO3 extension behind the `witbridge` package.
+//!
+//! The package's public names live in `python/witbridge`; this module holds
+//! what must be fast or must touch wasmtime: compiling components, the
+//! converters between Python and WIT values, and calls.
+
+mod classes;
+mod component;
+mod convert;
+mod engine;
+mod function;
+mod instance;
+mod linker;
+mod pyclasses;
+mod trap;
+
+use pyo3::prelude::*;
+
+/// Python names for WIT names, as the package's Python code and bindgen use them.
+#[pyfunction]
+fn snake_name(wit_name: &str) -> String {
+    witbridge_core::names::snake(wit_name)
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<engine::Engine>()?;
+    m.add_class::<component::Component>()?;
+    m.add_class::<linker::Linker>()?;
+    m.add_class::<instance::Instance>()?;
+    m.add_class::<function::Function>()?;
+    m.add_function(wrap_pyfunction!(snake_name, m)?)?;
+    m.add("WASMTIME_VERSION", "48.0.8")?;
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! Turning errors from a guest call into `witbridge.Trap`.
+
+use pyo3::prelude::*;
+use wasmtime::{Trap, WasmBacktrace};
+
+use crate::pyclasses;
+
+/// A failed call, described for Python and for the instance's later refusals.
+pub struct CallFailure {
+    pub error: PyErr,
+    /// One line, kept by the instance to explain why it is no longer usable.
+    pub summary: String,
+}
+
+/// `StackOverflow` -> `stack_overflow`: trap codes as Python users spell things.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Describes an error returned by wasmtime for a call of `what`.
+///
+/// A real trap carries a [`Trap`] code; other failures (a guest returning a
+/// string pointer outside its memory, invalid UTF-8, a bad `realloc`) are
+/// the guest breaking the canonical ABI and become a `Trap` without code.
+pub fn call_failure(py: Python<'_>, err: wasmtime::Error, what: &str) -> CallFailure {
+    let code = err
+        .downcast_ref::<Trap>()
+        .map(|t| snake_case(&format!("{t:?}")));
+    let backtrace = err
+        .downcast_ref::<WasmBacktrace>()
+        .map(|bt| bt.to_string().trim_end().to_owned());
+    let cause = match err.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None => err.root_cause().to_string(),
+    };
+    let message = format!("{what}: {cause}");
+    let error = match pyclasses::trap(py) {
+        Ok(class) => PyErr::from_type(class.clone(), (message.clone(), code, backtrace)),
+        Err(import_failed) => import_failed,
+    };
+    CallFailure {
+        error,
+        summary: message,
+    }
+}

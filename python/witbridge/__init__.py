@@ -1,0 +1,82 @@
+"""Run WebAssembly components from Python with plain Python values.
+
+>>> import witbridge
+>>> app = witbridge.load("fixtures/wasm/wasm_intro.wasm")   # doctest: +SKIP
+>>> app.machine_interface.count_symbols("héllo")            # doctest: +SKIP
+5
+
+See DESIGN.md for the contract: loading (:func:`load`, :class:`Component`),
+calling exports through namespaces, the WIT <-> Python type table, and the
+errors raised.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import PackageNotFoundError, version
+
+from . import _native
+from ._errors import CompileError, Err, Error, LinkError, Trap
+from ._instance import Exports, Instance, Namespace
+from ._native import Component, Engine, Function
+from ._values import Ok, Some
+from ._world import FunctionType, InterfaceType, World
+
+try:
+    __version__ = version("witbridge")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "CompileError",
+    "Component",
+    "Engine",
+    "Err",
+    "Error",
+    "Exports",
+    "Function",
+    "FunctionType",
+    "Instance",
+    "InterfaceType",
+    "LinkError",
+    "Linker",
+    "Namespace",
+    "Ok",
+    "Some",
+    "Trap",
+    "World",
+    "load",
+]
+
+
+class Linker(_native.Linker):
+    """Provides a component's imports and instantiates it.
+
+    ``Linker(engine=None)`` uses the default engine unless given one; the
+    component must be compiled with the same engine.
+    """
+
+    def instantiate(self, component: Component) -> Instance:  # type: ignore[override]
+        """A new instance of ``component``, with a store of its own."""
+        return Instance(super().instantiate(component))
+
+
+def load(
+    source: str | os.PathLike[str] | bytes,
+    *,
+    engine: Engine | None = None,
+    wit: str | os.PathLike[str] | None = None,
+    world: str | None = None,
+) -> Instance:
+    """Compile and instantiate a component in one step.
+
+    ``source`` is a path (a component, WAT text, or a wit-bindgen core module)
+    or the bytes of one. A core module without embedded WIT needs ``wit=``
+    (a .wit file or directory) and, if its package has several worlds,
+    ``world=``.
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        component = Component.from_bytes(bytes(source), engine=engine, wit=wit, world=world)
+    else:
+        component = Component.from_file(source, engine=engine, wit=wit, world=world)
+    return Linker(component.engine).instantiate(component)

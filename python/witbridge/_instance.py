@@ -1,0 +1,127 @@
+"""Instances and their exports as Python namespaces (DESIGN.md §2).
+
+An exported interface is a :class:`Namespace`; its functions are looked up,
+compiled and cached on first access, so after that ``ns.func`` is a plain
+attribute read and a call goes straight to native code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from . import _native
+
+if TYPE_CHECKING:
+    Function = _native.Function
+
+
+class Namespace:
+    """An exported interface: its functions are attributes, its types are classes.
+
+    ``ns.count_symbols("x")`` calls the WIT function ``count-symbols``;
+    ``ns["count-symbols"]`` finds it by its WIT name; ``ns.Point`` is the class of
+    the record ``point`` (also for types the interface ``use``s).
+    """
+
+    def __init__(self, native: _native.Instance, name: str) -> None:
+        component = native.component
+        self._native = native
+        self.__wit_name__ = name
+        self._functions: dict[str, str] = dict(component._functions(name))
+        self._wit_names = {wit: py for py, wit in self._functions.items()}
+        self.__dict__.update(component._types(name))
+
+    def __getattr__(self, attr: str) -> Function:
+        wit_name = self._functions.get(attr)
+        if wit_name is None:
+            raise AttributeError(f"interface {self.__wit_name__} has no function or type {attr!r}")
+        function = self._native._function(self.__wit_name__, wit_name)
+        # Cached as an instance attribute: the next lookup never reaches __getattr__.
+        self.__dict__[attr] = function
+        return function
+
+    def __getitem__(self, wit_name: str) -> Function:
+        attr = self._wit_names.get(wit_name)
+        if attr is None:
+            raise KeyError(f"interface {self.__wit_name__} has no function {wit_name!r}")
+        return getattr(self, attr)  # type: ignore[no-any-return]
+
+    def __dir__(self) -> list[str]:
+        public = [k for k in self.__dict__ if not k.startswith("_")]
+        return sorted({*public, *self._functions})
+
+    def __repr__(self) -> str:
+        return f"<witbridge interface {self.__wit_name__}: {', '.join(self._functions)}>"
+
+
+class Exports(Mapping[str, "Namespace | Function"]):
+    """Every export of an instance by its full WIT name."""
+
+    def __init__(self, instance: Instance, names: list[str]) -> None:
+        self._instance = instance
+        self._names = names
+
+    def __getitem__(self, name: str) -> Namespace | Function:
+        return self._instance._export(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        return f"<witbridge exports: {', '.join(self._names)}>"
+
+
+class Instance:
+    """A running component.
+
+    Exported interfaces are attributes (``inst.machine_interface``), root-level
+    exported functions are methods (``inst.add(1, 2)``), ``inst.exports`` maps
+    every export by its full WIT name, and world-level types are classes on
+    the instance. Where two interfaces share a short name, only
+    ``inst.exports[...]`` reaches them.
+    """
+
+    def __init__(self, native: _native.Instance) -> None:
+        self._native = native
+        self.component = native.component
+        self._namespaces: dict[str, Namespace] = {}
+        # attribute -> (full WIT name, kind); short names that collide are left out.
+        exports = self.component._exports()
+        counts: dict[str, int] = {}
+        for _, attr, _ in exports:
+            counts[attr] = counts.get(attr, 0) + 1
+        self._attrs = {attr: (name, kind) for name, attr, kind in exports if counts[attr] == 1}
+        self._kinds = {name: kind for name, _, kind in exports}
+        self.exports = Exports(self, [name for name, _, _ in exports])
+        self.__dict__.update(self.component._types(None))
+
+    def _export(self, name: str) -> Namespace | Function:
+        kind = self._kinds.get(name)
+        if kind is None:
+            raise KeyError(f"the component has no export {name!r}")
+        if kind == "function":
+            return self._native._function(None, name)
+        namespace = self._namespaces.get(name)
+        if namespace is None:
+            namespace = self._namespaces[name] = Namespace(self._native, name)
+        return namespace
+
+    def __getattr__(self, attr: str) -> Any:
+        found = self.__dict__.get("_attrs", {}).get(attr)
+        if found is None:
+            raise AttributeError(
+                f"the component has no export named {attr!r} (exports: {', '.join(self.exports)})"
+            )
+        value = self._export(found[0])
+        self.__dict__[attr] = value
+        return value
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self._attrs})
+
+    def __repr__(self) -> str:
+        return f"<witbridge.Instance exports=[{', '.join(self.exports)}]>"
