@@ -6,7 +6,6 @@ import errno
 from pathlib import Path
 
 import pytest
-
 import witbridge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,12 +168,12 @@ def test_wit_with_a_component(demo_wit: Path) -> None:
 
 def test_bad_wat_points_at_the_line() -> None:
     with pytest.raises(witbridge.CompileError, match=r"invalid WAT text(.|\n)*<anon>:1:"):
-        witbridge.Component.from_wat("(component (func (export \"f\") (canon lift (core func 7))")
+        witbridge.Component.from_wat('(component (func (export "f") (canon lift (core func 7))')
 
 
 def test_invalid_component_is_reported_by_the_compiler() -> None:
-    with pytest.raises(witbridge.CompileError, match="invalid WebAssembly component: .*function index out of bounds"):
-        witbridge.Component.from_wat("(component (func (export \"f\") (canon lift (core func 7))))")
+    with pytest.raises(witbridge.CompileError, match=r"invalid WebAssembly component: .*function index out of bounds"):
+        witbridge.Component.from_wat('(component (func (export "f") (canon lift (core func 7))))')
 
 
 def test_from_wat_refuses_a_path() -> None:

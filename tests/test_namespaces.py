@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 import witbridge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +63,16 @@ def test_signature_in_doc_and_repr(app: witbridge.Instance) -> None:
 
 def test_dir_lists_functions_and_types(app: witbridge.Instance) -> None:
     names = dir(app.values)
-    for expected in ("echo_string", "check_even", "type_", "Point", "Person", "Shape", "ShapeCircle", "Color"):
+    for expected in (
+        "echo_string",
+        "check_even",
+        "type_",
+        "Point",
+        "Person",
+        "Shape",
+        "ShapeCircle",
+        "Color",
+    ):
         assert expected in names
     assert not [n for n in names if n.startswith("_")]
     assert {"values", "add", "greet", "exports", "component"} <= set(dir(app))

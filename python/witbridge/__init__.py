@@ -13,6 +13,7 @@ errors raised.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 
 from . import _native
@@ -67,16 +68,21 @@ def load(
     engine: Engine | None = None,
     wit: str | os.PathLike[str] | None = None,
     world: str | None = None,
+    imports: Mapping[str, object] | None = None,
 ) -> Instance:
     """Compile and instantiate a component in one step.
 
     ``source`` is a path (a component, WAT text, or a wit-bindgen core module)
     or the bytes of one. A core module without embedded WIT needs ``wit=``
     (a .wit file or directory) and, if its package has several worlds,
-    ``world=``.
+    ``world=``. ``imports`` maps import names to their implementations, as
+    :meth:`Linker.define` takes them (a function for a root-level import).
     """
     if isinstance(source, bytes | bytearray | memoryview):
         component = Component.from_bytes(bytes(source), engine=engine, wit=wit, world=world)
     else:
         component = Component.from_file(source, engine=engine, wit=wit, world=world)
-    return Linker(component.engine).instantiate(component)
+    linker = Linker(component.engine)
+    for name, implementation in (imports or {}).items():
+        linker.define(name, implementation)
+    return linker.instantiate(component)

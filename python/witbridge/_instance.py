@@ -113,9 +113,7 @@ class Instance:
     def __getattr__(self, attr: str) -> Any:
         found = self.__dict__.get("_attrs", {}).get(attr)
         if found is None:
-            raise AttributeError(
-                f"the component has no export named {attr!r} (exports: {', '.join(self.exports)})"
-            )
+            raise AttributeError(f"the component has no export named {attr!r} (exports: {', '.join(self.exports)})")
         value = self._export(found[0])
         self.__dict__[attr] = value
         return value

@@ -44,14 +44,9 @@ class World:
 
     def __str__(self) -> str:
         def show(kind: str, items: dict[str, InterfaceType | FunctionType]) -> list[str]:
-            return [
-                f"  {kind} {item.wit if isinstance(item, FunctionType) else name}"
-                for name, item in items.items()
-            ]
+            return [f"  {kind} {item.wit if isinstance(item, FunctionType) else name}" for name, item in items.items()]
 
-        return "\n".join(
-            [f"world {self.name}:", *show("import", self.imports), *show("export", self.exports)]
-        )
+        return "\n".join([f"world {self.name}:", *show("import", self.imports), *show("export", self.exports)])
 
 
 _FunctionTuple = tuple[str, list[tuple[str, str]], "str | None", str, "str | None"]
@@ -64,9 +59,7 @@ def build(
 ) -> World:
     """Called by the native module with plain tuples; returns the dataclasses."""
 
-    def item(
-        kind: str, full_name: str, funcs: list[_FunctionTuple], types: list[str]
-    ) -> InterfaceType | FunctionType:
+    def item(kind: str, full_name: str, funcs: list[_FunctionTuple], types: list[str]) -> InterfaceType | FunctionType:
         made = {f[0]: FunctionType(*f) for f in funcs}
         if kind == "function":
             return next(iter(made.values()))

@@ -3,7 +3,7 @@
 //! in the way.
 //!
 //! Usage: `witbridge-bench-native <fixtures/wasm dir> [--rounds R]
-//! [--target-ms MS] [--budget-s S] [--only CASE]`. Prints one JSON object on
+//! [--min-rounds M] [--target-ms MS] [--budget-s S] [--only CASE]`. Prints one JSON object on
 //! stdout: per case, the median time per call over `R` rounds of `N` calls,
 //! where `N` is chosen so that a round lasts about `MS` milliseconds.
 
@@ -49,6 +49,7 @@ struct RunResult {
 struct Options {
     fixtures: PathBuf,
     rounds: usize,
+    min_rounds: usize,
     target_ns: u64,
     budget_ns: u64,
     only: Option<String>,
@@ -60,6 +61,7 @@ fn parse_options() -> Result<Options> {
     let mut options = Options {
         fixtures: PathBuf::new(),
         rounds: 15,
+        min_rounds: 5,
         target_ns: 75_000_000,
         budget_ns: 20_000_000_000,
         only: None,
@@ -68,6 +70,7 @@ fn parse_options() -> Result<Options> {
         let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
         match arg.as_str() {
             "--rounds" => options.rounds = value("--rounds")?.parse()?,
+            "--min-rounds" => options.min_rounds = value("--min-rounds")?.parse()?,
             "--target-ms" => options.target_ns = value("--target-ms")?.parse::<u64>()? * 1_000_000,
             "--budget-s" => {
                 options.budget_ns = value("--budget-s")?.parse::<u64>()? * 1_000_000_000
@@ -126,36 +129,39 @@ fn measure(
     store: &mut Store<()>,
     mut call: impl FnMut(&mut Store<()>) -> Result<()>,
 ) -> Result<Measurement> {
-    // Warm-up, and a first estimate of the cost of one call.
+    // Warm-up, doubling the batch until it lasts a tenth of a round; then one
+    // more batch of that size for the estimate of one call.
     let mut batch: u64 = 1;
-    let per_call_ns = loop {
-        let start = Instant::now();
-        for _ in 0..batch {
-            call(store)?;
-        }
-        let elapsed = start.elapsed().as_nanos() as u64;
-        if elapsed >= options.target_ns / 10 || batch >= 1 << 30 {
-            break elapsed as f64 / batch as f64;
-        }
+    while time_batch(store, &mut call, batch)? < options.target_ns / 10 && batch < 1 << 24 {
         batch *= 2;
-    };
-    let calls_per_round = ((options.target_ns as f64 / per_call_ns) as u64).max(1);
-    let round_cost = per_call_ns * calls_per_round as f64;
-    let affordable = (options.budget_ns as f64 / round_cost) as usize;
-    let rounds = options.rounds.min(affordable.max(5));
+    }
+    let per_call_ns = time_batch(store, &mut call, batch)? as f64 / batch as f64;
+    let calls_per_round = ((options.target_ns as f64 / per_call_ns).round() as u64).max(1);
+    let affordable = (options.budget_ns as f64 / (per_call_ns * calls_per_round as f64)) as usize;
+    let rounds = options.rounds.min(affordable.max(options.min_rounds));
     let mut round_ns = Vec::with_capacity(rounds);
     for _ in 0..rounds {
-        let start = Instant::now();
-        for _ in 0..calls_per_round {
-            call(store)?;
-        }
-        round_ns.push(start.elapsed().as_nanos() as f64 / calls_per_round as f64);
+        let elapsed = time_batch(store, &mut call, calls_per_round)?;
+        round_ns.push(elapsed as f64 / calls_per_round as f64);
     }
     Ok(Measurement {
         case,
         calls_per_round,
         round_ns,
     })
+}
+
+/// Nanoseconds that `n` calls take.
+fn time_batch(
+    store: &mut Store<()>,
+    call: &mut impl FnMut(&mut Store<()>) -> Result<()>,
+    n: u64,
+) -> Result<u64> {
+    let start = Instant::now();
+    for _ in 0..n {
+        call(store)?;
+    }
+    Ok(start.elapsed().as_nanos() as u64)
 }
 
 /// Instantiates a component that imports nothing the bench calls.

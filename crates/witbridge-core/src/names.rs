@@ -73,6 +73,52 @@ pub fn interface_attr(full_name: &str) -> String {
     snake(short)
 }
 
+/// Whether a name given to `Linker.define` serves an import of the
+/// component.
+///
+/// Follows wasmtime's semver rules: an unversioned name matches every version
+/// of the interface; versioned names match when they are compatible (the
+/// same major version from 1.0 on, the same `0.minor` before 1.0, the exact
+/// version for `0.0.x` and pre-releases).
+pub fn import_matches(defined: &str, imported: &str) -> bool {
+    let (defined_base, defined_version) = split_version(defined);
+    let (imported_base, imported_version) = split_version(imported);
+    if defined_base != imported_base {
+        return false;
+    }
+    match (defined_version, imported_version) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(d), Some(i)) => {
+            d == i || compatibility_track(d).is_some_and(|t| compatibility_track(i) == Some(t))
+        }
+    }
+}
+
+fn split_version(name: &str) -> (&str, Option<&str>) {
+    match name.split_once('@') {
+        Some((base, version)) => (base, Some(version)),
+        None => (name, None),
+    }
+}
+
+/// The part of a semver version that compatible versions share, or `None`
+/// when only the exact version is compatible.
+fn compatibility_track(version: &str) -> Option<(u64, u64)> {
+    let mut parts = version.split('.');
+    let major: u64 = parts.next()?.parse().ok()?;
+    let minor: u64 = parts.next()?.parse().ok()?;
+    let patch = parts.next()?;
+    if parts.next().is_some() || patch.parse::<u64>().is_err() {
+        return None; // pre-release or build metadata: exact matches only
+    }
+    match (major, minor) {
+        (0, 0) => None,
+        (0, minor) => Some((0, minor)),
+        (major, _) => Some((major, 0)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +144,20 @@ mod tests {
         );
         assert_eq!(interface_attr("wasi:http/types@0.2.0"), "types");
         assert_eq!(interface_attr("local-thing"), "local_thing");
+    }
+
+    #[test]
+    fn import_names_match_by_semver() {
+        assert!(import_matches("eval:x/host", "eval:x/host@0.1.0"));
+        assert!(import_matches("eval:x/host@0.1.0", "eval:x/host@0.1.0"));
+        assert!(import_matches("eval:x/host@0.1.0", "eval:x/host@0.1.3"));
+        assert!(!import_matches("eval:x/host@0.1.0", "eval:x/host@0.2.0"));
+        assert!(import_matches("wasi:io/poll@1.2.0", "wasi:io/poll@1.0.1"));
+        assert!(!import_matches("wasi:io/poll@1.2.0", "wasi:io/poll@2.0.0"));
+        assert!(!import_matches("t:p/i@0.0.1", "t:p/i@0.0.2"));
+        assert!(!import_matches("t:p/i@1.0.0-rc1", "t:p/i@1.0.0"));
+        assert!(!import_matches("eval:x/host@0.1.0", "eval:x/host"));
+        assert!(!import_matches("eval:x/other", "eval:x/host"));
+        assert!(import_matches("tick", "tick"));
     }
 }

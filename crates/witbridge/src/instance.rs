@@ -1,6 +1,6 @@
 //! `Instance`: one instantiated component with its own wasmtime `Store`.
 
-use std::sync::{Mutex, TryLockError};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use pyo3::prelude::*;
 use wasmtime::Store;
@@ -11,9 +11,13 @@ use crate::function::{Function, Signature};
 use crate::pyclasses;
 use crate::trap::call_failure;
 
-/// What each store carries for its host. Empty for now: imports, WASI and
-/// limits will keep their state here.
-pub struct Host;
+/// What each store carries for its host.
+#[derive(Default)]
+pub struct Host {
+    /// The exception a host function raised, waiting to be re-raised by the
+    /// call that entered the guest (see `host.rs`).
+    pub pending: Option<PyErr>,
+}
 
 /// The mutable part of an instance, behind one lock.
 pub struct State {
@@ -32,6 +36,25 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// Takes the instance's state for a call of (or lookup in) `what`.
+    ///
+    /// The GIL is held for the whole of every call, so if the state is taken
+    /// it is taken by this very thread: a host function calling back into
+    /// the instance that called it. Waiting would deadlock; refuse instead.
+    fn enter(&self, what: &str) -> PyResult<MutexGuard<'_, State>> {
+        match self.state.try_lock() {
+            Ok(state) => Ok(state),
+            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(pyclasses::new_err(
+                pyclasses::error,
+                format!(
+                    "cannot call {what}: this instance is already running a call (a host \
+                     function may not call back into the instance that called it)"
+                ),
+            )),
+        }
+    }
+
     /// Calls `func` with already-lowered arguments.
     ///
     /// The GIL stays held: a call is a few hundred nanoseconds, and handing
@@ -45,22 +68,7 @@ impl Instance {
         results: &mut [Val],
         sig: &Signature,
     ) -> PyResult<()> {
-        let mut state = match self.state.try_lock() {
-            Ok(state) => state,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => {
-                // With the GIL held the whole time, only the same thread can
-                // be inside: a host function calling back into its caller.
-                return Err(pyclasses::new_err(
-                    pyclasses::error,
-                    format!(
-                        "cannot call {}: this instance is already running a call (a host \
-                         function may not call back into the instance that called it)",
-                        sig.qualified
-                    ),
-                ));
-            }
-        };
+        let mut state = self.enter(&sig.qualified)?;
         if let Some(why) = &state.broken {
             return Err(pyclasses::new_err(
                 pyclasses::error,
@@ -72,6 +80,26 @@ impl Instance {
         }
         match func.call(&mut state.store, params, results) {
             Ok(()) => Ok(()),
+            Err(_) if state.store.data().pending.is_some() => {
+                let raised = state
+                    .store
+                    .data_mut()
+                    .pending
+                    .take()
+                    .expect("checked above");
+                // The guest was unwound in the middle of its work: its state
+                // can't be trusted any more.
+                state.broken = Some(format!(
+                    "a host function raised {} during an earlier call to {}",
+                    raised
+                        .get_type(py)
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default(),
+                    sig.qualified
+                ));
+                Err(raised)
+            }
             Err(err) => {
                 let failure = call_failure(py, err, &sig.qualified);
                 state.broken = Some(format!("an earlier call failed ({})", failure.summary));
@@ -104,7 +132,7 @@ impl Instance {
                 .and_then(|i| inner.get_export_index(Some(&i), name)),
             None => inner.get_export_index(None, name),
         };
-        let mut state = this.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = this.enter(&sig.qualified)?;
         let State {
             store, instance, ..
         } = &mut *state;
@@ -128,11 +156,7 @@ impl Instance {
 
     /// Whether an earlier call trapped, leaving the instance unusable.
     #[getter]
-    fn broken(&self) -> bool {
-        self.state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .broken
-            .is_some()
+    fn broken(&self) -> PyResult<bool> {
+        Ok(self.enter("broken")?.broken.is_some())
     }
 }

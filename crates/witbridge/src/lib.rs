@@ -9,6 +9,7 @@ mod component;
 mod convert;
 mod engine;
 mod function;
+mod host;
 mod instance;
 mod linker;
 mod pyclasses;

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
 use wasmtime::component::Val;
 
-use super::error::{ConvError, Refusal};
+use super::error::{ConvError, Refusal, describe};
 use super::unexpected;
 
 pub struct FloatConverter {
@@ -30,13 +30,22 @@ impl FloatConverter {
         let value = if let Ok(float) = obj.downcast::<PyFloat>() {
             float.value()
         } else if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
+            if self.single {
+                // One rounding, int -> f32: going through f64 would round
+                // twice and can miss the nearest f32 (2**60 + 2**36 + 1).
+                let single = match obj.extract::<i128>() {
+                    Ok(i) => i as f32,
+                    Err(_) => obj.extract::<u128>().map_or(f32::INFINITY, |u| u as f32),
+                };
+                return self.single_or_overflow(single, true, obj);
+            }
             obj.extract::<f64>().map_err(|_| {
                 ConvError::new(
                     Refusal::Overflow,
                     format!(
                         "expected {}, got {} (too large for a float)",
                         self.name(),
-                        obj
+                        describe(obj)
                     ),
                 )
             })?
@@ -49,11 +58,23 @@ impl FloatConverter {
         if !self.single {
             return Ok(Val::Float64(value));
         }
-        let single = value as f32;
-        if single.is_infinite() && value.is_finite() {
+        self.single_or_overflow(value as f32, value.is_finite(), obj)
+    }
+
+    /// `single`, unless rounding made a finite argument infinite.
+    fn single_or_overflow(
+        &self,
+        single: f32,
+        finite: bool,
+        obj: &Bound<'_, PyAny>,
+    ) -> Result<Val, ConvError> {
+        if single.is_infinite() && finite {
             return Err(ConvError::new(
                 Refusal::Overflow,
-                format!("expected f32 (at most 3.4028235e38 in magnitude), got {value}"),
+                format!(
+                    "expected f32 (at most 3.4028235e38 in magnitude), got {}",
+                    describe(obj)
+                ),
             ));
         }
         Ok(Val::Float32(single))

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
 use wasmtime::component::Val;
 
-use super::error::{ConvError, Refusal};
+use super::error::{ConvError, Refusal, describe};
 use super::unexpected;
 
 /// The eight WIT integer types.
@@ -46,7 +46,9 @@ impl IntConverter {
         let out_of_range = || {
             ConvError::new(
                 Refusal::Overflow,
-                format!("expected {}, got {}", self.expected, int),
+                // `describe`, not `Display`: an int past Python's digit limit
+                // can't be printed, and a huge one is cut short.
+                format!("expected {}, got {}", self.expected, describe(int.as_any())),
             )
         };
         if self.kind == IntKind::U64 {

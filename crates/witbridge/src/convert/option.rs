@@ -24,12 +24,12 @@ impl OptionConverter {
         // `Some(x)` is accepted for any option; for a nested one it is how
         // `Some(None)` is told apart from `None`.
         let some = pyclasses::some(obj.py())?;
-        let inner = if obj.get_type().is(some) {
-            obj.getattr(pyo3::intern!(obj.py(), "value"))?
+        let val = if obj.get_type().is(some) {
+            let inner = obj.getattr(pyo3::intern!(obj.py(), "value"))?;
+            self.inner.lower(&inner).map_err(|e| e.in_field("value"))?
         } else {
-            obj.clone()
+            self.inner.lower(obj)?
         };
-        let val = self.inner.lower(&inner)?;
         Ok(Val::Option(Some(Box::new(val))))
     }
 

@@ -1,0 +1,607 @@
+#!/usr/bin/env python3
+"""Time five calls into WebAssembly guests from four hosts, on the same fixtures.
+
+Peers:
+
+- ``witbridge``: this project (``witbridge.load(...)``).
+- ``wasmtime.component``: wasmtime-py's component API on the ``*.component.wasm`` files.
+- ``manual``: the seed article's approach, on wasmtime-py's core API and the core
+  modules: mangled export names, ``cabi_realloc``, ``memory.read``/``write``,
+  ``struct`` and ``cabi_post_*``, written as fast as that approach allows.
+- ``native``: the same calls from Rust with wasmtime's ``TypedFunc`` (crate
+  ``bench/native``), the limit that no Python host can beat.
+
+Each peer's result is checked once before it is timed, so a broken peer cannot
+post a fast number. Results go to ``<out>/calls.md`` and ``<out>/calls.json``.
+
+Run it as ``python bench/bench_calls.py`` (``--help`` lists the options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import gc
+import importlib
+import importlib.metadata
+import json
+import os
+import platform
+import shlex
+import struct
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from itertools import repeat
+from pathlib import Path
+from time import perf_counter_ns
+from typing import Any, NamedTuple
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures" / "wasm"
+NATIVE_CRATE = "witbridge-bench-native"
+NATIVE_BIN = ROOT / "target" / "release" / NATIVE_CRATE
+
+MACHINE_INTERFACE = "xyz:machine/machine-interface"
+VALUES_INTERFACE = "witbridge:fixtures/values@0.1.0"
+
+CASES = ("get_u32", "count_symbols", "run", "echo_string", "echo_bytes")
+PEERS = ("witbridge", "wasmtime.component", "manual", "native")
+CASE_TITLES = {
+    "get_u32": "get-u32() -> u32",
+    "count_symbols": 'count-symbols("héllo wörld") -> u32',
+    "run": "run(u64, point, point) -> run-result",
+    "echo_string": "echo-string(1 MiB string)",
+    "echo_bytes": "echo-bytes(1 MiB list<u8>)",
+}
+BULK_CASES = frozenset({"echo_string", "echo_bytes"})
+
+SHORT_TEXT = "héllo wörld"
+BIG = 1 << 20
+BIG_TEXT = "a" * BIG
+BIG_BYTES = bytes(range(256)) * (BIG // 256)
+MACHINE_ID = 7
+RUN_MESSAGE_PREFIX = f"machine {MACHINE_ID} run from"
+
+
+class Call(NamedTuple):
+    """One prepared call: ``func(*args)``, plus how to check what it returns."""
+
+    func: Callable[..., Any]
+    args: tuple[Any, ...]
+    check: Callable[[Any], bool]
+
+
+@dataclasses.dataclass
+class Measurement:
+    """The rounds of one case on one peer."""
+
+    case: str
+    peer: str
+    calls_per_round: int
+    round_ns_per_call: list[float]
+
+    @property
+    def median_ns(self) -> float:
+        ordered = sorted(self.round_ns_per_call)
+        mid = len(ordered) // 2
+        if len(ordered) % 2:
+            return ordered[mid]
+        return (ordered[mid - 1] + ordered[mid]) / 2
+
+    @property
+    def mb_per_s(self) -> float | None:
+        """Payload throughput (10**6 bytes/s, the 1 MiB counted once) for the bulk cases."""
+        if self.case not in BULK_CASES:
+            return None
+        return BIG / self.median_ns * 1e3
+
+
+@dataclasses.dataclass
+class Method:
+    """How long to time each case."""
+
+    rounds: int
+    target_ns: int
+    budget_ns: int
+    min_rounds: int
+
+
+# --- checks ---------------------------------------------------------------
+
+
+def is_u32_123(value: Any) -> bool:
+    return bool(value == 123)
+
+
+def is_symbol_count(value: Any) -> bool:
+    return bool(value == len(SHORT_TEXT))
+
+
+def is_run_result(machine_id: Any, message: Any) -> bool:
+    return machine_id == 1 and isinstance(message, str) and message.startswith(RUN_MESSAGE_PREFIX)
+
+
+def is_big_text(value: Any) -> bool:
+    return isinstance(value, str) and value == BIG_TEXT
+
+
+def is_big_bytes(value: Any) -> bool:
+    return isinstance(value, bytes | bytearray) and value == BIG_BYTES
+
+
+# --- peers ----------------------------------------------------------------
+
+
+def prepare_witbridge(fixtures: Path) -> dict[str, Call]:
+    """witbridge's public API, used the way DESIGN.md shows it."""
+    witbridge: Any = importlib.import_module("witbridge")
+    mi = witbridge.load(str(fixtures / "wasm_intro.wasm")).machine_interface
+    values = witbridge.load(str(fixtures / "values.wasm")).values
+    return {
+        "get_u32": Call(mi.get_u32, (), is_u32_123),
+        "count_symbols": Call(mi.count_symbols, (SHORT_TEXT,), is_symbol_count),
+        "run": Call(
+            mi.run,
+            (MACHINE_ID, mi.Point(x=1, y=2), mi.Point(x=3, y=4)),
+            lambda r: is_run_result(r.machine_id, r.message),
+        ),
+        "echo_string": Call(values.echo_string, (BIG_TEXT,), is_big_text),
+        "echo_bytes": Call(values.echo_bytes, (BIG_BYTES,), is_big_bytes),
+    }
+
+
+def prepare_wasmtime_component(fixtures: Path) -> dict[str, Call]:
+    """wasmtime-py's component API: export indices looked up once, then ``func(store, *args)``.
+
+    Records go in as any object with the fields as attributes (``Record``) and
+    come back as ``Record`` with the WIT (kebab-case) names as attributes.
+    wasmtime 48+ needs no ``post_return`` after a call.
+    """
+    import wasmtime
+    import wasmtime.component as wc
+
+    engine = wasmtime.Engine()
+    store = wasmtime.Store(engine)
+
+    def functions(path: Path, interface: str, names: list[str]) -> dict[str, wc.Func]:
+        component = wc.Component.from_file(engine, path)
+        instance = wc.Linker(engine).instantiate(store, component)
+        iface = component.get_export_index(interface)
+        assert iface is not None, f"{path.name} does not export {interface}"
+        found = {}
+        for name in names:
+            index = component.get_export_index(name, iface)
+            func = instance.get_func(store, index) if index is not None else None
+            assert func is not None, f"{path.name} has no {interface}#{name}"
+            found[name] = func
+        return found
+
+    mi = functions(fixtures / "wasm_intro.component.wasm", MACHINE_INTERFACE, ["get-u32", "count-symbols", "run"])
+    values = functions(fixtures / "values.component.wasm", VALUES_INTERFACE, ["echo-string", "echo-bytes"])
+
+    def point(x: int, y: int) -> wc.Record:
+        record = wc.Record()
+        record.x = x  # type: ignore[attr-defined]
+        record.y = y  # type: ignore[attr-defined]
+        return record
+
+    return {
+        "get_u32": Call(mi["get-u32"], (store,), is_u32_123),
+        "count_symbols": Call(mi["count-symbols"], (store, SHORT_TEXT), is_symbol_count),
+        "run": Call(
+            mi["run"],
+            (store, MACHINE_ID, point(1, 2), point(3, 4)),
+            lambda r: is_run_result(getattr(r, "machine-id"), r.message),
+        ),
+        "echo_string": Call(values["echo-string"], (store, BIG_TEXT), is_big_text),
+        "echo_bytes": Call(values["echo-bytes"], (store, BIG_BYTES), is_big_bytes),
+    }
+
+
+class ManualPoint(NamedTuple):
+    """The caller's own point type for the manual peer."""
+
+    x: int
+    y: int
+
+
+def prepare_manual(fixtures: Path) -> dict[str, Call]:
+    """The seed article's approach, as fast as it goes.
+
+    Each function binds what it needs to locals once; a call allocates guest
+    memory with ``cabi_realloc``, copies whole buffers with ``memory.write`` /
+    ``memory.read``, unpacks ``(ptr, len)`` with a precompiled ``struct``, and
+    calls ``cabi_post_*`` after reading a returned buffer. Records are passed
+    flattened, as the canonical ABI lays them out (``run`` takes
+    ``i64, i32, i32, i32, i32`` and returns a pointer to ``{u64, ptr, len}``).
+    A ``list<u8>`` comes back as the ``bytearray`` that ``memory.read`` makes.
+    """
+    import wasmtime
+
+    engine = wasmtime.Engine()
+    store = wasmtime.Store(engine)
+    u32 = 0xFFFF_FFFF
+    ptr_len = struct.Struct("<II")
+    run_result = struct.Struct("<QII")
+
+    def exports(path: Path) -> Mapping[str, Any]:
+        module = wasmtime.Module.from_file(engine, path)
+        return wasmtime.Linker(engine).instantiate(store, module).exports(store)
+
+    def memory_of(found: Mapping[str, Any]) -> wasmtime.Memory:
+        memory = found["memory"]
+        assert isinstance(memory, wasmtime.Memory)
+        return memory
+
+    def func_of(found: Mapping[str, Any], name: str) -> wasmtime.Func:
+        func = found[name]
+        assert isinstance(func, wasmtime.Func), f"no function {name}"
+        return func
+
+    mi = exports(fixtures / "wasm_intro.wasm")
+    memory = memory_of(mi)
+    realloc = func_of(mi, "cabi_realloc")
+    get_u32_core = func_of(mi, f"{MACHINE_INTERFACE}#get-u32")
+    count_symbols_core = func_of(mi, f"{MACHINE_INTERFACE}#count-symbols")
+    run_core = func_of(mi, f"{MACHINE_INTERFACE}#run")
+    run_post = func_of(mi, f"cabi_post_{MACHINE_INTERFACE}#run")
+
+    def get_u32() -> int:
+        return int(get_u32_core(store)) & u32
+
+    def count_symbols(s: str) -> int:
+        data = bytearray(s, "utf-8")
+        n = len(data)
+        ptr = realloc(store, 0, 0, 1, n)
+        memory.write(store, data, ptr)
+        return int(count_symbols_core(store, ptr, n)) & u32
+
+    def run(machine: int, start: ManualPoint, destination: ManualPoint) -> tuple[int, str]:
+        ret = run_core(store, machine, start.x, start.y, destination.x, destination.y)
+        machine_id, ptr, n = run_result.unpack(memory.read(store, ret, ret + 16))
+        message = memory.read(store, ptr, ptr + n).decode()
+        run_post(store, ret)
+        return machine_id, message
+
+    values = exports(fixtures / "values.wasm")
+    v_memory = memory_of(values)
+    v_realloc = func_of(values, "cabi_realloc")
+    echo_string_core = func_of(values, f"{VALUES_INTERFACE}#echo-string")
+    echo_string_post = func_of(values, f"cabi_post_{VALUES_INTERFACE}#echo-string")
+    echo_bytes_core = func_of(values, f"{VALUES_INTERFACE}#echo-bytes")
+    echo_bytes_post = func_of(values, f"cabi_post_{VALUES_INTERFACE}#echo-bytes")
+
+    def echo_string(s: str) -> str:
+        data = bytearray(s, "utf-8")
+        n = len(data)
+        ptr = v_realloc(store, 0, 0, 1, n)
+        v_memory.write(store, data, ptr)
+        ret = echo_string_core(store, ptr, n)
+        out_ptr, out_n = ptr_len.unpack(v_memory.read(store, ret, ret + 8))
+        text = v_memory.read(store, out_ptr, out_ptr + out_n).decode()
+        echo_string_post(store, ret)
+        return text
+
+    def echo_bytes(b: bytes) -> bytearray:
+        n = len(b)
+        ptr = v_realloc(store, 0, 0, 1, n)
+        v_memory.write(store, b, ptr)
+        ret = echo_bytes_core(store, ptr, n)
+        out_ptr, out_n = ptr_len.unpack(v_memory.read(store, ret, ret + 8))
+        data = v_memory.read(store, out_ptr, out_ptr + out_n)
+        echo_bytes_post(store, ret)
+        return data
+
+    return {
+        "get_u32": Call(get_u32, (), is_u32_123),
+        "count_symbols": Call(count_symbols, (SHORT_TEXT,), is_symbol_count),
+        "run": Call(
+            run,
+            (MACHINE_ID, ManualPoint(1, 2), ManualPoint(3, 4)),
+            lambda r: is_run_result(r[0], r[1]),
+        ),
+        "echo_string": Call(echo_string, (BIG_TEXT,), is_big_text),
+        "echo_bytes": Call(echo_bytes, (BIG_BYTES,), is_big_bytes),
+    }
+
+
+PYTHON_PEERS: dict[str, Callable[[Path], dict[str, Call]]] = {
+    "witbridge": prepare_witbridge,
+    "wasmtime.component": prepare_wasmtime_component,
+    "manual": prepare_manual,
+}
+
+
+# --- timing ---------------------------------------------------------------
+
+
+def run_batch(call: Call, n: int) -> int:
+    """Nanoseconds that ``n`` calls take."""
+    func, args = call.func, call.args
+    start = perf_counter_ns()
+    for _ in repeat(None, n):
+        func(*args)
+    return perf_counter_ns() - start
+
+
+def measure(case: str, peer: str, call: Call, method: Method) -> Measurement:
+    """Warm up, choose N so a round lasts about ``method.target_ns``, take the rounds."""
+    # Warm-up, doubling the batch until it lasts a tenth of a round; then one
+    # more batch of that size for the estimate of one call.
+    batch = 1
+    while run_batch(call, batch) < method.target_ns // 10 and batch < 1 << 24:
+        batch *= 2
+    per_call = run_batch(call, batch) / batch
+    calls_per_round = max(1, round(method.target_ns / per_call))
+    affordable = int(method.budget_ns / (per_call * calls_per_round))
+    rounds = min(method.rounds, max(method.min_rounds, affordable))
+    samples: list[float] = []
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            samples.append(run_batch(call, calls_per_round) / calls_per_round)
+    finally:
+        gc.enable()
+    return Measurement(case, peer, calls_per_round, samples)
+
+
+def run_python_peer(
+    peer: str, cases: list[str], method: Method, fixtures: Path, skipped: dict[str, str]
+) -> list[Measurement]:
+    try:
+        calls = PYTHON_PEERS[peer](fixtures)
+    except ImportError as error:
+        reason = f"cannot be imported ({type(error).__name__}: {error})"
+        print(f"SKIPPED peer {peer}: {reason}", flush=True)
+        skipped[peer] = reason
+        return []
+    results = []
+    for case in cases:
+        call = calls[case]
+        first = call.func(*call.args)
+        if not call.check(first):
+            shown = repr(first)[:120]
+            raise SystemExit(f"peer {peer} returned a wrong result for {case}: {shown}")
+        m = measure(case, peer, call, method)
+        print(f"  {case:<14} {peer:<19} {format_ns(m.median_ns):>10}", flush=True)
+        results.append(m)
+    return results
+
+
+def run_native(
+    cases: list[str], method: Method, fixtures: Path, skipped: dict[str, str], only: str | None
+) -> list[Measurement]:
+    """Build (if needed) and run the Rust peer; fold its JSON into measurements."""
+    build = subprocess.run(
+        ["cargo", "build", "--release", "--quiet", "-p", NATIVE_CRATE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if build.returncode != 0 or not NATIVE_BIN.exists():
+        reason = f"cargo build -p {NATIVE_CRATE} failed: {build.stderr.strip()[-400:]}"
+        print(f"SKIPPED peer native: {reason}", flush=True)
+        skipped["native"] = reason
+        return []
+    command = [
+        str(NATIVE_BIN),
+        str(fixtures),
+        "--rounds",
+        str(method.rounds),
+        "--min-rounds",
+        str(method.min_rounds),
+        "--target-ms",
+        str(method.target_ns // 1_000_000),
+        "--budget-s",
+        str(method.budget_ns // 1_000_000_000),
+    ]
+    if only is not None:
+        command += ["--only", only]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"peer native failed:\n{done.stderr}")
+    report = json.loads(done.stdout)
+    results = []
+    for case in cases:
+        entry = report["cases"][case]
+        m = Measurement(case, "native", int(entry["calls_per_round"]), list(entry["round_ns_per_call"]))
+        print(f"  {case:<14} {'native':<19} {format_ns(m.median_ns):>10}", flush=True)
+        results.append(m)
+    return results
+
+
+# --- reporting ------------------------------------------------------------
+
+
+def format_ns(ns: float) -> str:
+    if ns < 1_000:
+        return f"{ns:.0f} ns"
+    if ns < 1_000_000:
+        return f"{ns / 1_000:.2f} µs"
+    return f"{ns / 1_000_000:.2f} ms"
+
+
+def format_ratio(r: float | None) -> str:
+    if r is None:
+        return "—"
+    if r >= 100:
+        return f"{r:.0f}x"
+    return f"{r:.2f}x" if r >= 0.1 else f"{r:.2g}x"
+
+
+def format_mb(mb_per_s: float) -> str:
+    return f"{mb_per_s:,.0f}" if mb_per_s >= 100 else f"{mb_per_s:.3g}"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def package_version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def rust_wasmtime_version() -> str | None:
+    """The wasmtime the Rust side (witbridge and native) links, from Cargo.lock."""
+    try:
+        lines = (ROOT / "Cargo.lock").read_text().splitlines()
+    except OSError:
+        return None
+    for i, line in enumerate(lines[:-1]):
+        if line == 'name = "wasmtime"' and lines[i + 1].startswith("version = "):
+            return lines[i + 1].split('"')[1]
+    return None
+
+
+def environment(method: Method, load_before: float) -> dict[str, Any]:
+    witbridge_version = package_version("witbridge")
+    if witbridge_version is None:
+        try:
+            witbridge_version = str(importlib.import_module("witbridge").__version__)
+        except (ImportError, AttributeError):
+            witbridge_version = None
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpu": cpu_model(),
+            "cores": os.cpu_count(),
+            "platform": platform.platform(),
+            "cpu_affinity": sorted(os.sched_getaffinity(0)),
+            "load_average_1min": {"before": load_before, "after": os.getloadavg()[0]},
+        },
+        "versions": {
+            "python": platform.python_version(),
+            "wasmtime-py": package_version("wasmtime"),
+            "witbridge": witbridge_version,
+            "wasmtime (Rust, witbridge and native)": rust_wasmtime_version(),
+        },
+        "command": shlex.join(sys.orig_argv),
+        "method": {
+            "rounds": method.rounds,
+            "min_rounds": method.min_rounds,
+            "target_round_ms": method.target_ns / 1e6,
+            "budget_per_case_s": method.budget_ns / 1e9,
+        },
+    }
+
+
+def ratio(m: Measurement, base: dict[str, Measurement]) -> float | None:
+    wb = base.get(m.case)
+    return m.median_ns / wb.median_ns if wb is not None else None
+
+
+def write_markdown(path: Path, env: dict[str, Any], results: list[Measurement], skipped: dict[str, str]) -> None:
+    base = {m.case: m for m in results if m.peer == "witbridge"}
+    versions = env["versions"]
+    machine = env["machine"]
+    load = machine["load_average_1min"]
+    lines = [
+        "# Call benchmark",
+        "",
+        f"- Date: {env['date']}",
+        f"- Machine: {machine['cpu']}, {machine['cores']} cores ({machine['platform']}); "
+        f"1-minute load average {load['before']:.2f} before the run, {load['after']:.2f} after; "
+        f"run on CPU {', '.join(map(str, machine['cpu_affinity']))}",
+        f"- Python {versions['python']}, wasmtime-py {versions['wasmtime-py']}, "
+        f"witbridge {versions['witbridge'] or '(not installed)'}, "
+        f"wasmtime (Rust) {versions['wasmtime (Rust, witbridge and native)']}",
+        f"- Command: `{env['command']}`",
+        f"- Method: median over up to {env['method']['rounds']} rounds (at least "
+        f"{env['method']['min_rounds']}) of N calls, N chosen so a round lasts about "
+        f"{env['method']['target_round_ms']:.0f} ms; fewer rounds when a case would take more than "
+        f"{env['method']['budget_per_case_s']:.0f} s.",
+        "- Ratio: the peer's median divided by witbridge's (above 1: witbridge is that many times faster).",
+        "",
+        "| case | peer | median per call | ratio to witbridge | MB/s | rounds x N |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for m in results:
+        r = ratio(m, base)
+        mbs = m.mb_per_s
+        lines.append(
+            f"| {CASE_TITLES[m.case]} | {m.peer} | {format_ns(m.median_ns)} | "
+            f"{format_ratio(r)} | {'' if mbs is None else format_mb(mbs)} | "
+            f"{len(m.round_ns_per_call)} x {m.calls_per_round} |"
+        )
+    if skipped:
+        lines += ["", "Skipped peers:", ""]
+        lines += [f"- {peer}: {reason}" for peer, reason in skipped.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_json(path: Path, env: dict[str, Any], results: list[Measurement], skipped: dict[str, str]) -> None:
+    base = {m.case: m for m in results if m.peer == "witbridge"}
+    rows = [
+        {
+            "case": m.case,
+            "title": CASE_TITLES[m.case],
+            "peer": m.peer,
+            "median_ns": round(m.median_ns, 3),
+            "ratio_to_witbridge": None if (r := ratio(m, base)) is None else round(r, 4),
+            "mb_per_s": None if (mbs := m.mb_per_s) is None else round(mbs, 1),
+            "rounds": len(m.round_ns_per_call),
+            "calls_per_round": m.calls_per_round,
+            "round_ns_per_call": [round(x, 3) for x in m.round_ns_per_call],
+        }
+        for m in results
+    ]
+    payload = {**env, "skipped": skipped, "results": rows}
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 3 rounds of ~20 ms")
+    parser.add_argument("--only", choices=CASES, help="time one case only")
+    parser.add_argument("--peer", action="append", choices=PEERS, help="time this peer (repeatable)")
+    parser.add_argument("--rounds", type=int, default=15, help="rounds per case and peer (default 15)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="results directory")
+    parser.add_argument(
+        "--pin", type=int, metavar="CPU", help="run on this CPU only (the native peer too): steadier figures"
+    )
+    parser.add_argument("--fixtures", type=Path, default=FIXTURES, help="directory of the .wasm fixtures")
+    args = parser.parse_args()
+
+    if args.pin is not None:
+        os.sched_setaffinity(0, {args.pin})
+    if args.quick:
+        method = Method(rounds=3, target_ns=20_000_000, budget_ns=3_000_000_000, min_rounds=3)
+    else:
+        method = Method(rounds=args.rounds, target_ns=75_000_000, budget_ns=30_000_000_000, min_rounds=5)
+    cases = [args.only] if args.only else list(CASES)
+    peers = [p for p in PEERS if not args.peer or p in args.peer]
+    fixtures = args.fixtures.resolve()
+
+    load_before = os.getloadavg()[0]
+    skipped: dict[str, str] = {}
+    results: list[Measurement] = []
+    for peer in peers:
+        print(f"{peer}:", flush=True)
+        if peer == "native":
+            results += run_native(cases, method, fixtures, skipped, args.only)
+        else:
+            results += run_python_peer(peer, cases, method, fixtures, skipped)
+    results.sort(key=lambda m: (CASES.index(m.case), PEERS.index(m.peer)))
+
+    env = environment(method, load_before)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_markdown(args.out / "calls.md", env, results, skipped)
+    write_json(args.out / "calls.json", env, results, skipped)
+    print(f"wrote {args.out / 'calls.md'} and {args.out / 'calls.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+//! Python functions that implement a component's imports.
+//!
+//! A host function is the mirror of an export: wasmtime hands us WIT values,
+//! the signature's converters lift them to Python, the Python callable runs,
+//! and its return value is lowered back. A Python exception can't cross
+//! wasm frames, so it is parked in the store's [`Host`] and the guest is
+//! unwound with an error; the call that entered the guest then re-raises the
+//! parked exception unchanged, traceback and all.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use wasmtime::StoreContextMut;
+use wasmtime::component::Val;
+
+use crate::function::{Returns, Signature};
+use crate::instance::Host;
+use crate::pyclasses;
+
+/// The error wasmtime sees when a host function raised; never shown to users.
+#[derive(Debug)]
+struct HostFunctionRaised;
+
+impl std::fmt::Display for HostFunctionRaised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a host function raised a Python exception")
+    }
+}
+
+impl std::error::Error for HostFunctionRaised {}
+
+/// A Python callable standing in for one imported function.
+pub struct HostFunction {
+    pub sig: Arc<Signature>,
+    pub callable: Py<PyAny>,
+}
+
+impl HostFunction {
+    /// The body of the wasmtime host function.
+    pub fn call(
+        &self,
+        mut store: StoreContextMut<'_, Host>,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> wasmtime::Result<()> {
+        // The GIL is already held by the export call that entered the guest;
+        // attaching again is only a check.
+        Python::attach(|py| match self.call_python(py, params) {
+            Ok(Some(val)) => {
+                results[0] = val;
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(err) => {
+                store.data_mut().pending = Some(err);
+                Err(wasmtime::Error::new(HostFunctionRaised))
+            }
+        })
+    }
+
+    fn call_python(&self, py: Python<'_>, params: &[Val]) -> PyResult<Option<Val>> {
+        let sig = &self.sig;
+        let args = sig
+            .params
+            .iter()
+            .zip(params)
+            .map(|(param, val)| param.conv.lift(py, val.clone()))
+            .collect::<PyResult<Vec<_>>>()?;
+        let outcome = self.callable.bind(py).call1(PyTuple::new(py, args)?);
+        let bad_return = |e: crate::convert::ConvError| {
+            e.into_pyerr(&format!("host function {}", sig.qualified), "return value")
+        };
+        match &sig.returns {
+            Returns::Nothing => outcome.map(|_| None),
+            Returns::Value(conv) => conv.lower(&outcome?).map(Some).map_err(bad_return),
+            Returns::Fallible(ok, err) => {
+                let (is_ok, conv, value) = match outcome {
+                    Ok(value) => (true, ok, value),
+                    // `raise witbridge.Err(e)` is how a host function returns the error case.
+                    Err(raised) if raised.is_instance(py, pyclasses::err(py)?) => (
+                        false,
+                        err,
+                        raised.value(py).getattr(pyo3::intern!(py, "value"))?,
+                    ),
+                    Err(raised) => return Err(raised),
+                };
+                let payload = match conv {
+                    Some(conv) => Some(Box::new(conv.lower(&value).map_err(bad_return)?)),
+                    None => None,
+                };
+                Ok(Some(Val::Result(if is_ok {
+                    Ok(payload)
+                } else {
+                    Err(payload)
+                })))
+            }
+        }
+    }
+}
