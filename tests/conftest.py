@@ -11,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import witbridge
 from hypothesis import settings
+
+import witbridge
 
 ROOT = Path(__file__).resolve().parents[1]
 WASM_DIR = ROOT / "fixtures" / "wasm"

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 import witbridge
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
 import witbridge
 
 WAT = Path(__file__).resolve().parents[1] / "fixtures" / "wat"

@@ -6,6 +6,7 @@ import errno
 from pathlib import Path
 
 import pytest
+
 import witbridge
 
 ROOT = Path(__file__).resolve().parents[1]

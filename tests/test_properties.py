@@ -13,9 +13,10 @@ import struct
 from typing import Any
 
 import pytest
-import witbridge
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+import witbridge
 from witbridge import Err, Ok, Some
 
 Ns = Any  # a witbridge.Namespace: its functions and types are dynamic attributes

@@ -16,6 +16,7 @@ from collections import namedtuple
 from typing import Any
 
 import pytest
+
 import witbridge
 from witbridge import Err, Ok, Some
 

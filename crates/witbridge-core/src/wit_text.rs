@@ -63,6 +63,68 @@ pub fn type_expr(resolve: &Resolve, ty: &Type) -> String {
     }
 }
 
+/// A type with every named type spelled out (`record{x: u32, y: u32}`), so
+/// that two types from different components can be compared by structure,
+/// which is how the component model matches them.
+pub fn structure(resolve: &Resolve, ty: &Type) -> String {
+    let Type::Id(id) = ty else {
+        return type_expr(resolve, ty);
+    };
+    let def = &resolve.types[*id];
+    let inner = |t: &Type| structure(resolve, t);
+    let opt = |t: &Option<Type>| t.as_ref().map_or("_".to_string(), inner);
+    match &def.kind {
+        TypeDefKind::Record(r) => {
+            let fields: Vec<String> = r
+                .fields
+                .iter()
+                .map(|f| format!("{}: {}", f.name, inner(&f.ty)))
+                .collect();
+            format!("record{{{}}}", fields.join(", "))
+        }
+        TypeDefKind::Variant(v) => {
+            let cases: Vec<String> = v
+                .cases
+                .iter()
+                .map(|c| format!("{}({})", c.name, opt(&c.ty)))
+                .collect();
+            format!("variant{{{}}}", cases.join(", "))
+        }
+        TypeDefKind::Enum(e) => {
+            let cases: Vec<&str> = e.cases.iter().map(|c| c.name.as_str()).collect();
+            format!("enum{{{}}}", cases.join(", "))
+        }
+        TypeDefKind::Flags(f) => {
+            let flags: Vec<&str> = f.flags.iter().map(|f| f.name.as_str()).collect();
+            format!("flags{{{}}}", flags.join(", "))
+        }
+        TypeDefKind::List(t) => format!("list<{}>", inner(t)),
+        TypeDefKind::Option(t) => format!("option<{}>", inner(t)),
+        TypeDefKind::Result(r) => format!("result<{}, {}>", opt(&r.ok), opt(&r.err)),
+        TypeDefKind::Tuple(t) => {
+            let items: Vec<String> = t.types.iter().map(inner).collect();
+            format!("tuple<{}>", items.join(", "))
+        }
+        TypeDefKind::Type(t) => inner(t),
+        // Resources and the rest are identified by definition, not structure.
+        _ => format!("{}#{}", type_expr(resolve, ty), id.index()),
+    }
+}
+
+/// The structure of a function's type: parameter and result types, without names.
+pub fn func_structure(resolve: &Resolve, func: &Function) -> String {
+    let params: Vec<String> = func
+        .params
+        .iter()
+        .map(|p| structure(resolve, &p.ty))
+        .collect();
+    let result = func
+        .result
+        .as_ref()
+        .map_or(String::new(), |t| structure(resolve, t));
+    format!("({}) -> {result}", params.join(", "))
+}
+
 /// A function's signature, `run: func(machine: machine-id, start: point) -> run-result`.
 pub fn signature(resolve: &Resolve, func: &Function) -> String {
     let params: Vec<String> = func
@@ -119,5 +181,9 @@ mod tests {
             "f: func(a: list<pt>, b: option<tuple<u8, string>>) -> result<_, string>"
         );
         assert_eq!(signature(&resolve, &funcs["g"]), "g: func()");
+        assert_eq!(
+            func_structure(&resolve, &funcs["f"]),
+            "(list<record{x: u32}>, option<tuple<u8, string>>) -> result<_, string>"
+        );
     }
 }

@@ -41,6 +41,9 @@ pub struct Signature {
     pub qualified: String,
     /// `count-symbols: func(s: string) -> u32`.
     pub wit: String,
+    /// The types with named types spelled out, to tell whether two
+    /// components' functions can exchange values directly.
+    pub structure: String,
     pub doc: Option<String>,
     pub params: Vec<Param>,
     pub returns: Returns,
@@ -90,6 +93,7 @@ impl Signature {
             name: names::snake(&func.name),
             qualified: qualified(interface, &func.name),
             wit: wit_text::signature(&component.desc.resolve, func),
+            structure: wit_text::func_structure(&component.desc.resolve, func),
             doc: func.docs.contents.clone(),
             params,
             returns,

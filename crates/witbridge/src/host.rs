@@ -14,7 +14,7 @@ use pyo3::types::PyTuple;
 use wasmtime::StoreContextMut;
 use wasmtime::component::Val;
 
-use crate::function::{Returns, Signature};
+use crate::function::{Function, Returns, Signature};
 use crate::instance::Host;
 use crate::pyclasses;
 
@@ -32,8 +32,41 @@ impl std::error::Error for HostFunctionRaised {}
 
 /// A Python callable standing in for one imported function.
 pub struct HostFunction {
-    pub sig: Arc<Signature>,
-    pub callable: Py<PyAny>,
+    sig: Arc<Signature>,
+    callable: Py<PyAny>,
+    /// Set when the implementation is another instance's export of the same
+    /// type: then WIT values go straight from one guest to the other, with
+    /// no Python objects in between.
+    forward_to: Option<Py<Function>>,
+}
+
+impl HostFunction {
+    pub fn new(py: Python<'_>, sig: Arc<Signature>, callable: Py<PyAny>) -> Self {
+        // Only an exact structural match may skip the converters: wasmtime
+        // would refuse anything else, but only after marking the target
+        // instance broken.
+        let forward_to = callable
+            .bind(py)
+            .downcast::<Function>()
+            .ok()
+            .filter(|target| target.get().sig.structure == sig.structure)
+            .map(|target| target.clone().unbind());
+        HostFunction {
+            sig,
+            callable,
+            forward_to,
+        }
+    }
+
+    fn forward(&self, py: Python<'_>, params: &[Val], results: &mut [Val]) -> Option<PyResult<()>> {
+        let target = self.forward_to.as_ref()?.get();
+        Some(
+            target
+                .instance
+                .get()
+                .call(py, target.func, params, results, &target.sig),
+        )
+    }
 }
 
 impl HostFunction {
@@ -46,7 +79,22 @@ impl HostFunction {
     ) -> wasmtime::Result<()> {
         // The GIL is already held by the export call that entered the guest;
         // attaching again is only a check.
-        Python::attach(|py| match self.call_python(py, params) {
+        Python::attach(|py| {
+            let outcome = match self.forward(py, params, results) {
+                Some(forwarded) => forwarded.map(|()| None),
+                None => self.call_python(py, params),
+            };
+            self.finish(&mut store, outcome, results)
+        })
+    }
+
+    fn finish(
+        &self,
+        store: &mut StoreContextMut<'_, Host>,
+        outcome: PyResult<Option<Val>>,
+        results: &mut [Val],
+    ) -> wasmtime::Result<()> {
+        match outcome {
             Ok(Some(val)) => {
                 results[0] = val;
                 Ok(())
@@ -56,7 +104,7 @@ impl HostFunction {
                 store.data_mut().pending = Some(err);
                 Err(wasmtime::Error::new(HostFunctionRaised))
             }
-        })
+        }
     }
 
     fn call_python(&self, py: Python<'_>, params: &[Val]) -> PyResult<Option<Val>> {

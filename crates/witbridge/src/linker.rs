@@ -191,10 +191,7 @@ impl Linker {
                 import.interface.as_deref(),
                 import.func,
             )?);
-            let host = HostFunction {
-                sig,
-                callable: import.callable,
-            };
+            let host = HostFunction::new(py, sig, import.callable);
             let body =
                 move |store: wasmtime::StoreContextMut<'_, Host>,
                       _ty,
