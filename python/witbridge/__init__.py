@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import _native
 from ._errors import CompileError, Err, Error, LinkError, Trap
+from ._classes import Resource
 from ._instance import Exports, Instance, Namespace
 from ._native import Component, Engine, Function
 from ._values import Ok, Some
@@ -43,6 +44,7 @@ __all__ = [
     "Linker",
     "Namespace",
     "Ok",
+    "Resource",
     "Some",
     "Trap",
     "World",

@@ -31,6 +31,7 @@ class Namespace:
         self._functions: dict[str, str] = dict(component._functions(name))
         self._wit_names = {wit: py for py, wit in self._functions.items()}
         self.__dict__.update(component._types(name))
+        self.__dict__.update(native._resource_classes(name))
 
     def __getattr__(self, attr: str) -> Function:
         wit_name = self._functions.get(attr)

@@ -7,8 +7,8 @@
 //! doc comment.
 
 use wit_parser::{
-    Function, FunctionKind, InterfaceId, Resolve, Type, TypeDefKind, TypeId, World, WorldId,
-    WorldItem, WorldKey,
+    Function, FunctionKind, InterfaceId, Resolve, Type, TypeDefKind, TypeId, TypeOwner, World,
+    WorldId, WorldItem, WorldKey,
 };
 
 use crate::error::{LoadError, chain};
@@ -136,6 +136,18 @@ impl Description {
             }
         }
         ty
+    }
+
+    /// Whether `resource` is defined by an interface the component exports
+    /// (the guest implements it) rather than one it imports.
+    pub fn is_exported_resource(&self, resource: TypeId) -> bool {
+        let TypeOwner::Interface(owner) = self.resolve.types[resource].owner else {
+            return false;
+        };
+        self.world()
+            .exports
+            .values()
+            .any(|item| matches!(item, WorldItem::Interface { id, .. } if *id == owner))
     }
 
     /// The WIT name of a type definition, if it has one.

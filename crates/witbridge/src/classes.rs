@@ -22,6 +22,9 @@ pub enum TypeClass {
     Variant(Py<PyType>, Vec<Py<PyType>>),
     Enum(Py<PyType>),
     Flags(Py<PyType>),
+    /// The component-wide base class of an exported resource; each instance
+    /// subclasses it with methods bound to itself.
+    Resource(Py<PyType>),
 }
 
 impl TypeClass {
@@ -34,13 +37,17 @@ impl TypeClass {
             ),
             TypeClass::Enum(c) => TypeClass::Enum(c.clone_ref(py)),
             TypeClass::Flags(c) => TypeClass::Flags(c.clone_ref(py)),
+            TypeClass::Resource(c) => TypeClass::Resource(c.clone_ref(py)),
         }
     }
 
     /// The class users name: the record, the variant's base, the enum.
     pub fn main(&self) -> &Py<PyType> {
         match self {
-            TypeClass::Record(c) | TypeClass::Enum(c) | TypeClass::Flags(c) => c,
+            TypeClass::Record(c)
+            | TypeClass::Enum(c)
+            | TypeClass::Flags(c)
+            | TypeClass::Resource(c) => c,
             TypeClass::Variant(base, _) => base,
         }
     }
@@ -152,6 +159,9 @@ fn make(py: Python<'_>, desc: &Description, id: TypeId) -> PyResult<Option<TypeC
                 module.call_method1("make_flags", (class_name, wit_name, members, doc))?,
             )?)
         }
+        TypeDefKind::Resource => TypeClass::Resource(class(
+            module.call_method1("make_resource", (class_name, wit_name, doc))?,
+        )?),
         _ => return Ok(None),
     }))
 }

@@ -12,7 +12,7 @@ use witbridge_core::wit_text;
 
 use crate::component::{Component, qualified};
 use crate::convert::build::Builder;
-use crate::convert::{Converter, ResultConverter};
+use crate::convert::{Converter, Cx, ResultConverter};
 use crate::instance::Instance;
 use crate::pyclasses;
 
@@ -90,7 +90,7 @@ impl Signature {
             Some(ty) => Returns::Value(builder.build(&ty)?),
         };
         Ok(Signature {
-            name: names::snake(&func.name),
+            name: names::snake(func.item_name()),
             qualified: qualified(interface, &func.name),
             wit: wit_text::signature(&component.desc.resolve, func),
             structure: wit_text::func_structure(&component.desc.resolve, func),
@@ -102,18 +102,19 @@ impl Signature {
 
     /// Lowers positional and keyword arguments, with Python's own rules and
     /// messages for counts and names.
-    fn lower_args(
+    pub fn lower_args(
         &self,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
+        cx: &mut Cx<'_>,
     ) -> PyResult<Vec<Val>> {
         let expected = self.params.len();
         let given = args.len();
         let mut vals = Vec::with_capacity(expected);
-        let lower = |param: &Param, obj: &Bound<'_, PyAny>| {
+        let mut lower = |param: &Param, obj: &Bound<'_, PyAny>| {
             param
                 .conv
-                .lower(obj)
+                .lower(obj, cx)
                 .map_err(|e| e.into_pyerr(&self.name, &param.name))
         };
         if kwargs.is_none_or(|k| k.is_empty()) && given == expected {
@@ -179,23 +180,28 @@ impl Signature {
         Ok(vals)
     }
 
-    fn result_count(&self) -> usize {
+    pub fn result_count(&self) -> usize {
         match self.returns {
             Returns::Nothing => 0,
             _ => 1,
         }
     }
 
-    fn lift_result(&self, py: Python<'_>, result: Option<Val>) -> PyResult<Py<PyAny>> {
+    pub fn lift_result(
+        &self,
+        py: Python<'_>,
+        result: Option<Val>,
+        cx: &mut Cx<'_>,
+    ) -> PyResult<Py<PyAny>> {
         match (&self.returns, result) {
             (Returns::Nothing, _) | (_, None) => Ok(py.None()),
-            (Returns::Value(conv), Some(val)) => Ok(conv.lift(py, val)?.unbind()),
+            (Returns::Value(conv), Some(val)) => Ok(conv.lift(py, val, cx)?.unbind()),
             (Returns::Fallible(ok, err), Some(val)) => match val {
                 Val::Result(Ok(payload)) => {
-                    Ok(ResultConverter::lift_payload(py, ok, payload)?.unbind())
+                    Ok(ResultConverter::lift_payload(py, ok, payload, cx)?.unbind())
                 }
                 Val::Result(Err(payload)) => {
-                    let value = ResultConverter::lift_payload(py, err, payload)?;
+                    let value = ResultConverter::lift_payload(py, err, payload, cx)?;
                     let error = pyclasses::err(py)?.call1((value,))?;
                     Err(PyErr::from_value(error))
                 }
@@ -232,18 +238,23 @@ impl Function {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        // Every argument is lowered before the guest is entered, so a refused
-        // value leaves nothing half-written in the guest.
-        let params = self.sig.lower_args(args, kwargs)?;
-        let mut results = [Val::Bool(false)];
-        let results = &mut results[..self.sig.result_count()];
-        self.instance
-            .get()
-            .call(py, self.func, &params, results, &self.sig)?;
-        let result = results
-            .first_mut()
-            .map(|v| std::mem::replace(v, Val::Bool(false)));
-        self.sig.lift_result(py, result)
+        Instance::invoke(&self.instance, py, self, args, kwargs)
+    }
+
+    /// Functions are descriptors, so that a resource method stored on its
+    /// class binds to the object it is looked up on (`counter.get()`).
+    fn __get__(
+        slf: &Bound<'_, Self>,
+        obj: Option<&Bound<'_, PyAny>>,
+        _owner: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        match obj {
+            None => Ok(slf.clone().into_any().unbind()),
+            Some(obj) => {
+                let method_type = slf.py().import("types")?.getattr("MethodType")?;
+                Ok(method_type.call1((slf, obj))?.unbind())
+            }
+        }
     }
 
     /// The Python name of the function.

@@ -10,10 +10,11 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
-use wasmtime::StoreContextMut;
+use pyo3::types::{PyString, PyTuple};
 use wasmtime::component::Val;
+use wasmtime::{AsContextMut, StoreContextMut};
 
+use crate::convert::Cx;
 use crate::function::{Function, Returns, Signature};
 use crate::instance::Host;
 use crate::pyclasses;
@@ -34,6 +35,9 @@ impl std::error::Error for HostFunctionRaised {}
 pub struct HostFunction {
     sig: Arc<Signature>,
     callable: Py<PyAny>,
+    /// For a resource method: the Python method name, looked up on the
+    /// object the first argument (`self`) lifts to; `callable` is unused.
+    method: Option<Py<PyString>>,
     /// Set when the implementation is another instance's export of the same
     /// type: then WIT values go straight from one guest to the other, with
     /// no Python objects in between.
@@ -54,7 +58,18 @@ impl HostFunction {
         HostFunction {
             sig,
             callable,
+            method: None,
             forward_to,
+        }
+    }
+
+    /// A resource method: `self` is the first argument.
+    pub fn method(sig: Arc<Signature>, name: Py<PyString>, py: Python<'_>) -> Self {
+        HostFunction {
+            sig,
+            callable: py.None(),
+            method: Some(name),
+            forward_to: None,
         }
     }
 
@@ -82,7 +97,10 @@ impl HostFunction {
         Python::attach(|py| {
             let outcome = match self.forward(py, params, results) {
                 Some(forwarded) => forwarded.map(|()| None),
-                None => self.call_python(py, params),
+                None => {
+                    let mut cx = Cx::new(store.as_context_mut(), None);
+                    self.call_python(py, params, &mut cx)
+                }
             };
             self.finish(&mut store, outcome, results)
         })
@@ -107,21 +125,37 @@ impl HostFunction {
         }
     }
 
-    fn call_python(&self, py: Python<'_>, params: &[Val]) -> PyResult<Option<Val>> {
+    fn call_python(
+        &self,
+        py: Python<'_>,
+        params: &[Val],
+        cx: &mut Cx<'_>,
+    ) -> PyResult<Option<Val>> {
         let sig = &self.sig;
         let args = sig
             .params
             .iter()
             .zip(params)
-            .map(|(param, val)| param.conv.lift(py, val.clone()))
+            .map(|(param, val)| param.conv.lift(py, val.clone(), cx))
             .collect::<PyResult<Vec<_>>>()?;
-        let outcome = self.callable.bind(py).call1(PyTuple::new(py, args)?);
+        let outcome = match &self.method {
+            Some(name) => match args.split_first() {
+                Some((receiver, rest)) => {
+                    receiver.call_method1(name.bind(py), PyTuple::new(py, rest)?)
+                }
+                None => Err(crate::convert::unexpected(
+                    "self argument",
+                    &Val::Bool(false),
+                )),
+            },
+            None => self.callable.bind(py).call1(PyTuple::new(py, args)?),
+        };
         let bad_return = |e: crate::convert::ConvError| {
             e.into_pyerr(&format!("host function {}", sig.qualified), "return value")
         };
         match &sig.returns {
             Returns::Nothing => outcome.map(|_| None),
-            Returns::Value(conv) => conv.lower(&outcome?).map(Some).map_err(bad_return),
+            Returns::Value(conv) => conv.lower(&outcome?, cx).map(Some).map_err(bad_return),
             Returns::Fallible(ok, err) => {
                 let (is_ok, conv, value) = match outcome {
                     Ok(value) => (true, ok, value),
@@ -134,7 +168,7 @@ impl HostFunction {
                     Err(raised) => return Err(raised),
                 };
                 let payload = match conv {
-                    Some(conv) => Some(Box::new(conv.lower(&value).map_err(bad_return)?)),
+                    Some(conv) => Some(Box::new(conv.lower(&value, cx).map_err(bad_return)?)),
                     None => None,
                 };
                 Ok(Some(Val::Result(if is_ok {

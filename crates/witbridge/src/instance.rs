@@ -1,12 +1,19 @@
 //! `Instance`: one instantiated component with its own wasmtime `Store`.
 
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use pyo3::prelude::*;
-use wasmtime::Store;
-use wasmtime::component::{Func, Val};
+use pyo3::types::{PyDict, PyTuple, PyType};
+use wasmtime::component::{Func, ResourceAny, Val};
+use wasmtime::{AsContextMut, Store, StoreContextMut};
+use witbridge_core::describe::Item;
+use witbridge_core::names;
+use witbridge_core::wit_parser::{FunctionKind, TypeDefKind, TypeId, TypeOwner};
 
+use crate::classes::TypeClass;
 use crate::component::Component;
+use crate::convert::{Cx, Owner};
 use crate::function::{Function, Signature};
 use crate::pyclasses;
 use crate::trap::call_failure;
@@ -17,6 +24,8 @@ pub struct Host {
     /// The exception a host function raised, waiting to be re-raised by the
     /// call that entered the guest (see `host.rs`).
     pub pending: Option<PyErr>,
+    /// The Python objects of host resources the guest holds.
+    pub resources: crate::host_resources::HostTable,
 }
 
 /// The mutable part of an instance, behind one lock.
@@ -32,34 +41,93 @@ pub struct State {
 #[pyclass(frozen, module = "witbridge._native")]
 pub struct Instance {
     pub component: Py<Component>,
-    pub state: Mutex<State>,
+    state: Mutex<State>,
+    /// Guest resources that Python garbage-collected while a call held the
+    /// state; they are dropped the next time the instance is entered.
+    deferred_drops: Mutex<Vec<ResourceAny>>,
+    /// The classes of this instance's exported resources: subclasses of the
+    /// component's classes whose methods call into this instance.
+    resource_classes: Mutex<HashMap<TypeId, Py<PyType>>>,
+}
+
+fn unpoison<'a, T>(
+    result: Result<MutexGuard<'a, T>, std::sync::PoisonError<MutexGuard<'a, T>>>,
+) -> MutexGuard<'a, T> {
+    result.unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Instance {
+    pub fn new(component: Py<Component>, state: State) -> Self {
+        Instance {
+            component,
+            state: Mutex::new(state),
+            deferred_drops: Mutex::default(),
+            resource_classes: Mutex::default(),
+        }
+    }
+
     /// Takes the instance's state for a call of (or lookup in) `what`.
     ///
     /// The GIL is held for the whole of every call, so if the state is taken
     /// it is taken by this very thread: a host function calling back into
     /// the instance that called it. Waiting would deadlock; refuse instead.
-    fn enter(&self, what: &str) -> PyResult<MutexGuard<'_, State>> {
-        match self.state.try_lock() {
-            Ok(state) => Ok(state),
-            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
-            Err(TryLockError::WouldBlock) => Err(pyclasses::new_err(
-                pyclasses::error,
-                format!(
-                    "cannot call {what}: this instance is already running a call (a host \
-                     function may not call back into the instance that called it)"
-                ),
-            )),
+    pub fn enter(&self, what: &str) -> PyResult<MutexGuard<'_, State>> {
+        let mut state = match self.state.try_lock() {
+            Ok(state) => state,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(pyclasses::new_err(
+                    pyclasses::error,
+                    format!(
+                        "cannot call {what}: this instance is already running a call (a host \
+                         function may not call back into the instance that called it)"
+                    ),
+                ));
+            }
+        };
+        let deferred = std::mem::take(&mut *unpoison(self.deferred_drops.lock()));
+        for resource in deferred {
+            Self::drop_in(&mut state, resource, "a resource");
+        }
+        Ok(state)
+    }
+
+    fn drop_in(state: &mut State, resource: ResourceAny, what: &str) -> Option<wasmtime::Error> {
+        if state.broken.is_some() {
+            return None; // the guest can't run its destructor any more
+        }
+        let dropped = resource.resource_drop(&mut state.store);
+        dropped.err().inspect(|err| {
+            state.broken = Some(format!("dropping {what} failed ({err:#})"));
+        })
+    }
+
+    /// Drops a guest resource now (`obj.drop()`, `with`).
+    pub fn drop_resource(
+        &self,
+        py: Python<'_>,
+        resource: ResourceAny,
+        wit_name: &str,
+    ) -> PyResult<()> {
+        let mut state = self.enter(&format!("drop of {wit_name}"))?;
+        match Self::drop_in(&mut state, resource, wit_name) {
+            Some(err) => Err(call_failure(py, err, &format!("dropping {wit_name}")).error),
+            None => Ok(()),
         }
     }
 
-    /// Calls `func` with already-lowered arguments.
-    ///
-    /// The GIL stays held: a call is a few hundred nanoseconds, and handing
-    /// the GIL over would cost about as much again. (Long-running guests and
-    /// threads come with timeouts, which will release it.)
+    /// Drops a garbage-collected guest resource, now if the instance is
+    /// free, else at its next entry. Never raises: it runs in a destructor.
+    pub fn release(&self, _py: Python<'_>, resource: ResourceAny) {
+        match self.state.try_lock() {
+            Ok(mut state) => {
+                Self::drop_in(&mut state, resource, "a garbage-collected resource");
+            }
+            Err(_) => unpoison(self.deferred_drops.lock()).push(resource),
+        }
+    }
+
+    /// Calls `func` with arguments already lowered (a forwarded import).
     pub fn call(
         &self,
         py: Python<'_>,
@@ -69,16 +137,81 @@ impl Instance {
         sig: &Signature,
     ) -> PyResult<()> {
         let mut state = self.enter(&sig.qualified)?;
-        if let Some(why) = &state.broken {
-            return Err(pyclasses::new_err(
+        Self::run(py, &mut state, func, params, results, sig)
+    }
+
+    /// Calls an exported function with Python arguments: lower, call, lift.
+    ///
+    /// The state stays locked throughout, so that converters can reach the
+    /// store; the GIL stays held too: a call is a few hundred nanoseconds,
+    /// and handing the GIL over would cost about as much again.
+    pub fn invoke(
+        slf: &Py<Instance>,
+        py: Python<'_>,
+        function: &Function,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let sig = &function.sig;
+        let mut state = slf.get().enter(&sig.qualified)?;
+        Self::check_usable(&state, &sig.qualified)?;
+        let wasm = state.instance;
+        let params = {
+            let mut cx = Cx::new(
+                state.store.as_context_mut(),
+                Some(Owner {
+                    instance: slf,
+                    wasm,
+                }),
+            );
+            // Every argument is lowered before the guest is entered, and
+            // `own` handles die only once all are accepted: a refused value
+            // leaves nothing half-done.
+            let params = sig.lower_args(args, kwargs, &mut cx)?;
+            cx.commit_moves(py);
+            params
+        };
+        let mut results = [Val::Bool(false)];
+        let results = &mut results[..sig.result_count()];
+        Self::run(py, &mut state, function.func, &params, results, sig)?;
+        let result = results
+            .first_mut()
+            .map(|v| std::mem::replace(v, Val::Bool(false)));
+        let mut cx = Cx::new(
+            state.store.as_context_mut(),
+            Some(Owner {
+                instance: slf,
+                wasm,
+            }),
+        );
+        sig.lift_result(py, result, &mut cx)
+    }
+
+    fn check_usable(state: &State, what: &str) -> PyResult<()> {
+        match &state.broken {
+            Some(why) => Err(pyclasses::new_err(
                 pyclasses::error,
-                format!(
-                    "cannot call {}: this instance is no longer usable because {why}",
-                    sig.qualified
-                ),
-            ));
+                format!("cannot call {what}: this instance is no longer usable because {why}"),
+            )),
+            None => Ok(()),
         }
-        match func.call(&mut state.store, params, results) {
+    }
+
+    fn run(
+        py: Python<'_>,
+        state: &mut State,
+        func: Func,
+        params: &[Val],
+        results: &mut [Val],
+        sig: &Signature,
+    ) -> PyResult<()> {
+        Self::check_usable(state, &sig.qualified)?;
+        let outcome = func.call(&mut state.store, params, results);
+        let resources = &mut state.store.data_mut().resources;
+        for rep in std::mem::take(&mut resources.lent) {
+            resources.remove(rep);
+        }
+        match outcome {
             Ok(()) => Ok(()),
             Err(_) if state.store.data().pending.is_some() => {
                 let raised = state
@@ -89,13 +222,13 @@ impl Instance {
                     .expect("checked above");
                 // The guest was unwound in the middle of its work: its state
                 // can't be trusted any more.
+                let kind = raised
+                    .get_type(py)
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default();
                 state.broken = Some(format!(
-                    "a host function raised {} during an earlier call to {}",
-                    raised
-                        .get_type(py)
-                        .name()
-                        .map(|n| n.to_string())
-                        .unwrap_or_default(),
+                    "a host function raised {kind} during an earlier call to {}",
                     sig.qualified
                 ));
                 Err(raised)
@@ -106,6 +239,97 @@ impl Instance {
                 Err(failure.error)
             }
         }
+    }
+
+    /// The callable for the exported function `name` of `interface` (None at
+    /// the root), given the store.
+    pub fn make_function(
+        py: Python<'_>,
+        slf: &Py<Instance>,
+        mut store: impl AsContextMut<Data = Host>,
+        wasm: wasmtime::component::Instance,
+        interface: Option<&str>,
+        name: &str,
+    ) -> PyResult<Function> {
+        let component = slf.get().component.get();
+        let sig = component.signature(py, interface, name)?;
+        let inner = &component.inner;
+        let index = match interface {
+            Some(iface) => inner
+                .get_export_index(None, iface)
+                .and_then(|i| inner.get_export_index(Some(&i), name)),
+            None => inner.get_export_index(None, name),
+        };
+        let func = index
+            .and_then(|i| wasm.get_func(&mut store, i))
+            .ok_or_else(|| {
+                pyclasses::new_err(
+                    pyclasses::error,
+                    format!(
+                        "the component describes {} but does not export it as a function",
+                        sig.qualified
+                    ),
+                )
+            })?;
+        Ok(Function {
+            instance: slf.clone_ref(py),
+            func,
+            sig,
+        })
+    }
+
+    /// The class of this instance's exported resource `id`, made on first use.
+    pub fn resource_class(
+        &self,
+        py: Python<'_>,
+        slf: &Py<Instance>,
+        store: &mut StoreContextMut<'_, Host>,
+        wasm: wasmtime::component::Instance,
+        id: TypeId,
+    ) -> PyResult<Py<PyType>> {
+        if let Some(class) = unpoison(self.resource_classes.lock()).get(&id) {
+            return Ok(class.clone_ref(py));
+        }
+        let component = self.component.get();
+        let desc = &component.desc;
+        let Some(TypeClass::Resource(base)) = component.classes.get(py, desc, id)? else {
+            return Err(crate::convert::unexpected(
+                "resource type",
+                &Val::Bool(false),
+            ));
+        };
+        let TypeOwner::Interface(owner) = desc.resolve.types[id].owner else {
+            return Err(crate::convert::unexpected(
+                "resource of an interface",
+                &Val::Bool(false),
+            ));
+        };
+        let interface = desc
+            .exports()
+            .into_iter()
+            .find_map(|(name, item)| {
+                matches!(item, Item::Interface { id, .. } if id == owner).then_some(name)
+            })
+            .ok_or_else(|| crate::convert::unexpected("exported resource", &Val::Bool(false)))?;
+        let members = pyo3::types::PyList::empty(py);
+        for f in desc.resolve.interfaces[owner].functions.values() {
+            let kind = match f.kind {
+                FunctionKind::Constructor(r) if r == id => "constructor",
+                FunctionKind::Method(r) if r == id => "method",
+                FunctionKind::Static(r) if r == id => "static",
+                _ => continue,
+            };
+            let function =
+                Self::make_function(py, slf, &mut *store, wasm, Some(&interface), &f.name)?;
+            members.append((kind, names::snake(f.item_name()), function))?;
+        }
+        let class = py
+            .import("witbridge._classes")?
+            .call_method1("bind_resource", (base.bind(py), members))?
+            .downcast_into::<PyType>()?
+            .unbind();
+        let mut table = unpoison(self.resource_classes.lock());
+        Ok(table.entry(id).or_insert(class).clone_ref(py))
     }
 }
 
@@ -121,37 +345,63 @@ impl Instance {
     /// name of its interface, or None for a root-level function.
     #[pyo3(signature = (interface, name))]
     fn _function(slf: &Bound<'_, Self>, interface: Option<&str>, name: &str) -> PyResult<Function> {
+        let mut state = slf.get().enter(name)?;
+        let wasm = state.instance;
+        Self::make_function(
+            slf.py(),
+            &slf.clone().unbind(),
+            &mut state.store,
+            wasm,
+            interface,
+            name,
+        )
+    }
+
+    /// The classes of the resources an exported interface defines, by
+    /// Python name, bound to this instance.
+    fn _resource_classes<'py>(
+        slf: &Bound<'py, Self>,
+        interface: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let py = slf.py();
         let this = slf.get();
         let component = this.component.get();
-        let sig = component.signature(py, interface, name)?;
-        let inner = &component.inner;
-        let index = match interface {
-            Some(iface) => inner
-                .get_export_index(None, iface)
-                .and_then(|i| inner.get_export_index(Some(&i), name)),
-            None => inner.get_export_index(None, name),
+        let desc = &component.desc;
+        let dict = PyDict::new(py);
+        let Some(iface) = component.exported_interface(interface) else {
+            return Ok(dict);
         };
-        let mut state = this.enter(&sig.qualified)?;
-        let State {
-            store, instance, ..
-        } = &mut *state;
-        let func = index
-            .and_then(|i| instance.get_func(&mut *store, i))
-            .ok_or_else(|| {
-                pyclasses::new_err(
-                    pyclasses::error,
-                    format!(
-                        "the component describes {} but does not export it as a function",
-                        sig.qualified
-                    ),
-                )
-            })?;
-        Ok(Function {
-            instance: slf.clone().unbind(),
-            func,
-            sig,
-        })
+        let resources: Vec<(String, TypeId)> = desc.resolve.interfaces[iface]
+            .types
+            .iter()
+            .filter(|(_, id)| matches!(desc.resolve.types[**id].kind, TypeDefKind::Resource))
+            .map(|(name, id)| (names::pascal(name), *id))
+            .collect();
+        if resources.is_empty() {
+            return Ok(dict);
+        }
+        let slf_py = slf.clone().unbind();
+        let mut state = this.enter(interface)?;
+        let wasm = state.instance;
+        let mut store = state.store.as_context_mut();
+        for (name, id) in resources {
+            dict.set_item(
+                name,
+                this.resource_class(py, &slf_py, &mut store, wasm, id)?,
+            )?;
+        }
+        Ok(dict)
+    }
+
+    /// How many host resource objects the guest holds (for leak checks).
+    #[getter]
+    fn _host_resource_count(&self) -> PyResult<usize> {
+        Ok(self
+            .enter("_host_resource_count")?
+            .store
+            .data()
+            .resources
+            .live())
     }
 
     /// Whether an earlier call trapped, leaving the instance unusable.

@@ -10,9 +10,11 @@ mod convert;
 mod engine;
 mod function;
 mod host;
+mod host_resources;
 mod instance;
 mod linker;
 mod pyclasses;
+mod resource;
 mod trap;
 
 use pyo3::prelude::*;
@@ -30,6 +32,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<linker::Linker>()?;
     m.add_class::<instance::Instance>()?;
     m.add_class::<function::Function>()?;
+    m.add_class::<resource::ResourceHandle>()?;
     m.add_function(wrap_pyfunction!(snake_name, m)?)?;
     m.add("WASMTIME_VERSION", "48.0.8")?;
     Ok(())

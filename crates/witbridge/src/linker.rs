@@ -4,17 +4,19 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 use wasmtime::Store;
+use wasmtime::component::ResourceType;
 use witbridge_core::describe::Item;
 use witbridge_core::names;
-use witbridge_core::wit_parser::Function as WitFunction;
+use witbridge_core::wit_parser::{Function as WitFunction, FunctionKind, TypeDefKind, TypeId};
 use witbridge_core::wit_text;
 
 use crate::component::Component;
 use crate::engine::{Engine, engine_or_default};
 use crate::function::Signature;
 use crate::host::HostFunction;
+use crate::host_resources::{finalize, next_payload};
 use crate::instance::{Host, Instance, State};
 use crate::pyclasses;
 use crate::trap::call_failure;
@@ -31,6 +33,17 @@ pub struct Linker {
     engine: Py<Engine>,
     /// (name as given, implementation), latest definition last.
     definitions: Mutex<Vec<(String, Py<PyAny>)>>,
+    /// (interface, resource name, class), latest definition last.
+    resources: Mutex<Vec<(String, String, Py<PyAny>)>>,
+}
+
+/// How an imported function is implemented.
+enum Target {
+    /// A Python callable (a function, a class for a constructor, a static
+    /// method looked up on the class).
+    Call(Py<PyAny>),
+    /// A resource method, called on the object behind `self`.
+    Method(String),
 }
 
 /// A function import resolved to its Python implementation.
@@ -38,7 +51,22 @@ struct Resolved<'a> {
     /// The import's full name as the component spells it; `None` at the root.
     interface: Option<String>,
     func: &'a WitFunction,
-    callable: Py<PyAny>,
+    target: Target,
+}
+
+/// A host resource type to register with wasmtime.
+struct ResolvedResource {
+    interface: String,
+    name: String,
+    id: TypeId,
+}
+
+/// Everything an instantiation needs from the linker's definitions.
+#[derive(Default)]
+struct Plan<'a> {
+    functions: Vec<Resolved<'a>>,
+    resources: Vec<ResolvedResource>,
+    missing: Vec<String>,
 }
 
 impl Linker {
@@ -52,68 +80,142 @@ impl Linker {
             .map(|(_, implementation)| implementation.clone_ref(py))
     }
 
-    /// Finds an implementation for every function import of `comp`, or lists
-    /// all that are missing.
-    fn resolve_imports<'a>(
+    fn resource_definition(
         &self,
         py: Python<'_>,
-        comp: &'a Component,
-    ) -> PyResult<Vec<Resolved<'a>>> {
+        import: &str,
+        resource: &str,
+    ) -> Option<Py<PyAny>> {
+        let resources = self.resources.lock().unwrap_or_else(|p| p.into_inner());
+        resources
+            .iter()
+            .rev()
+            .find(|(iface, name, _)| {
+                names::import_matches(iface, import)
+                    && (name == resource || *name == names::pascal(resource))
+            })
+            .map(|(_, _, class)| class.clone_ref(py))
+    }
+
+    /// Finds an implementation for every import of `comp`, or lists all that
+    /// are missing in one `LinkError`.
+    fn plan<'a>(&self, py: Python<'_>, comp: &'a Component) -> PyResult<Plan<'a>> {
         let desc = &comp.desc;
         let resolve = &desc.resolve;
-        let mut resolved = Vec::new();
-        let mut missing = Vec::new();
+        let mut plan = Plan::default();
         for (name, item) in desc.imports() {
-            match item {
-                Item::Interface { id, .. } => {
-                    let funcs = desc.interface_functions(id);
-                    if funcs.is_empty() {
-                        continue; // an interface of types only needs nothing
+            let id = match item {
+                Item::Function(f) => {
+                    match self.definition(py, &name) {
+                        Some(callable) => plan.functions.push(Resolved {
+                            interface: None,
+                            func: f,
+                            target: Target::Call(callable),
+                        }),
+                        None => plan
+                            .missing
+                            .push(format!("  function {}", wit_text::signature(resolve, f))),
                     }
-                    let Some(implementation) = self.definition(py, &name) else {
-                        let mut text = format!("  interface {name}:");
-                        for f in &funcs {
-                            text.push_str(&format!("\n      {}", wit_text::signature(resolve, f)));
-                        }
-                        missing.push(text);
-                        continue;
-                    };
-                    for f in funcs {
-                        match member(implementation.bind(py), &f.name)? {
-                            Some(callable) => resolved.push(Resolved {
-                                interface: Some(name.clone()),
-                                func: f,
-                                callable,
-                            }),
-                            None => missing.push(format!(
-                                "  {}() in the implementation of {name} ({}): {}",
-                                names::snake(&f.name),
-                                implementation.bind(py).get_type().name()?,
-                                wit_text::signature(resolve, f)
-                            )),
-                        }
-                    }
+                    continue;
                 }
-                Item::Function(f) => match self.definition(py, &name) {
-                    Some(callable) => resolved.push(Resolved {
-                        interface: None,
-                        func: f,
-                        callable,
-                    }),
-                    None => missing.push(format!("  function {}", wit_text::signature(resolve, f))),
-                },
+                Item::Interface { id, .. } => id,
+            };
+            let iface = &resolve.interfaces[id];
+            // Resources first: their classes implement their functions.
+            let mut classes = Vec::new();
+            for (resource, ty) in &iface.types {
+                if !matches!(resolve.types[*ty].kind, TypeDefKind::Resource) {
+                    continue;
+                }
+                match self.resource_definition(py, &name, resource) {
+                    Some(class) => {
+                        classes.push((*ty, class));
+                        plan.resources.push(ResolvedResource { interface: name.clone(), name: resource.clone(), id: *ty });
+                    }
+                    None => plan.missing.push(format!(
+                        "  resource {resource} of {name}: define_resource({name:?}, {resource:?}, SomeClass)"
+                    )),
+                }
+            }
+            let free: Vec<&WitFunction> = iface
+                .functions
+                .values()
+                .filter(|f| matches!(f.kind, FunctionKind::Freestanding))
+                .collect();
+            // An interface of types only needs no implementation object.
+            let implementation = if free.is_empty() {
+                None
+            } else {
+                self.definition(py, &name)
+            };
+            if !free.is_empty() && implementation.is_none() {
+                let mut text = format!("  interface {name}:");
+                for f in &free {
+                    text.push_str(&format!("\n      {}", wit_text::signature(resolve, f)));
+                }
+                plan.missing.push(text);
+            }
+            for f in iface.functions.values() {
+                let target = match f.kind {
+                    FunctionKind::Freestanding => {
+                        let Some(implementation) = &implementation else {
+                            continue;
+                        };
+                        match member(implementation.bind(py), &f.name)? {
+                            Some(callable) => Target::Call(callable),
+                            None => {
+                                plan.missing.push(format!(
+                                    "  {}() in the implementation of {name} ({}): {}",
+                                    names::snake(&f.name),
+                                    implementation.bind(py).get_type().name()?,
+                                    wit_text::signature(resolve, f)
+                                ));
+                                continue;
+                            }
+                        }
+                    }
+                    FunctionKind::Constructor(r)
+                    | FunctionKind::Method(r)
+                    | FunctionKind::Static(r) => {
+                        let Some((_, class)) = classes.iter().find(|(id, _)| *id == r) else {
+                            continue;
+                        };
+                        let class = class.bind(py);
+                        let attr = names::snake(f.item_name());
+                        match f.kind {
+                            FunctionKind::Constructor(_) => Target::Call(class.clone().unbind()),
+                            _ if !class.hasattr(attr.as_str())? => {
+                                plan.missing.push(format!(
+                                    "  {}.{attr}() of resource {}: {}",
+                                    class.getattr("__name__")?,
+                                    resolve.types[r].name.as_deref().unwrap_or("?"),
+                                    wit_text::signature(resolve, f)
+                                ));
+                                continue;
+                            }
+                            FunctionKind::Method(_) => Target::Method(attr),
+                            _ => Target::Call(class.getattr(attr.as_str())?.unbind()),
+                        }
+                    }
+                    _ => continue,
+                };
+                plan.functions.push(Resolved {
+                    interface: Some(name.clone()),
+                    func: f,
+                    target,
+                });
             }
         }
-        if missing.is_empty() {
-            return Ok(resolved);
+        if plan.missing.is_empty() {
+            return Ok(plan);
         }
         Err(pyclasses::new_err(
             pyclasses::link_error,
             format!(
                 "the component has {} import{} that nothing provides:\n{}",
-                missing.len(),
-                if missing.len() == 1 { "" } else { "s" },
-                missing.join("\n")
+                plan.missing.len(),
+                if plan.missing.len() == 1 { "" } else { "s" },
+                plan.missing.join("\n")
             ),
         ))
     }
@@ -142,6 +244,7 @@ impl Linker {
         Ok(Linker {
             engine: engine_or_default(py, engine)?,
             definitions: Mutex::default(),
+            resources: Mutex::default(),
         })
     }
 
@@ -172,6 +275,30 @@ impl Linker {
         Ok(())
     }
 
+    /// Implements the resource `name` of the imported interface `interface`
+    /// with the class `cls`: the guest's constructor calls `cls(...)`, its
+    /// method calls reach the object, its static functions the class, and
+    /// when the guest drops a handle the object's `drop()` (or `__exit__`)
+    /// runs.
+    fn define_resource(
+        &self,
+        py: Python<'_>,
+        interface: String,
+        name: String,
+        cls: Py<PyAny>,
+    ) -> PyResult<()> {
+        if !cls.bind(py).is_callable() {
+            return Err(PyTypeError::new_err(format!(
+                "define_resource({interface:?}, {name:?}, ...): expected a class"
+            )));
+        }
+        self.resources
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((interface, name, cls));
+        Ok(())
+    }
+
     /// Instantiates `component` in a store of its own.
     fn instantiate(&self, py: Python<'_>, component: Py<Component>) -> PyResult<Instance> {
         let comp = component.get();
@@ -182,30 +309,66 @@ impl Linker {
                 "the component was compiled with another engine than this linker's",
             ));
         }
-        let resolved = self.resolve_imports(py, comp)?;
+        let plan = self.plan(py, comp)?;
         let mut linker = wasmtime::component::Linker::<Host>::new(&engine.inner);
-        for import in resolved {
+        let link_error =
+            |e: wasmtime::Error| pyclasses::new_err(pyclasses::link_error, format!("{e:#}"));
+        let mut host = Host::default();
+        for resource in &plan.resources {
+            let payload = next_payload();
+            host.resources.payloads.insert(resource.id, payload);
+            let destructor = |mut store: wasmtime::StoreContextMut<'_, Host>,
+                              rep: u32|
+             -> wasmtime::Result<()> {
+                let Some(obj) = store.data_mut().resources.remove(rep) else {
+                    return Ok(());
+                };
+                Python::attach(|py| match finalize(py, obj) {
+                    Ok(()) => Ok(()),
+                    Err(raised) => {
+                        store.data_mut().pending = Some(raised);
+                        Err(wasmtime::Error::msg("a host resource's drop() raised"))
+                    }
+                })
+            };
+            linker
+                .instance(&resource.interface)
+                .and_then(|mut i| {
+                    i.resource(
+                        &resource.name,
+                        ResourceType::host_dynamic(payload),
+                        destructor,
+                    )
+                })
+                .map_err(link_error)?;
+        }
+        for import in plan.functions {
             let sig = Arc::new(Signature::compile(
                 py,
                 comp,
                 import.interface.as_deref(),
                 import.func,
             )?);
-            let host = HostFunction::new(py, sig, import.callable);
+            let host_fn = match import.target {
+                Target::Call(callable) => HostFunction::new(py, sig, callable),
+                Target::Method(name) => {
+                    HostFunction::method(sig, PyString::intern(py, &name).unbind(), py)
+                }
+            };
             let body =
                 move |store: wasmtime::StoreContextMut<'_, Host>,
                       _ty,
                       params: &[_],
-                      results: &mut [_]| { host.call(store, params, results) };
+                      results: &mut [_]| { host_fn.call(store, params, results) };
             let defined = match &import.interface {
                 Some(iface) => linker
                     .instance(iface)
                     .and_then(|mut i| i.func_new(&import.func.name, body)),
                 None => linker.root().func_new(&import.func.name, body),
             };
-            defined.map_err(|e| pyclasses::new_err(pyclasses::link_error, format!("{e:#}")))?;
+            defined.map_err(link_error)?;
         }
-        let mut store = Store::new(&engine.inner, Host::default());
+        let mut store = Store::new(&engine.inner, host);
         if engine.options.fuel {
             // Without a budget of its own, an instance may run as long as it likes.
             store
@@ -222,14 +385,14 @@ impl Linker {
                 None => call_failure(py, e, "instantiating the component").error,
             }
         })?;
-        Ok(Instance {
+        Ok(Instance::new(
             component,
-            state: Mutex::new(State {
+            State {
                 store,
                 instance,
                 broken: None,
-            }),
-        })
+            },
+        ))
     }
 
     fn __repr__(&self) -> String {

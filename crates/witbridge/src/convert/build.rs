@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use witbridge_core::describe::Description;
 use witbridge_core::names;
-use witbridge_core::wit_parser::{Type, TypeDefKind, TypeId};
+use witbridge_core::wit_parser::{Handle, Type, TypeDefKind, TypeId};
 use witbridge_core::wit_text::type_expr;
 
 use super::*;
@@ -176,8 +176,37 @@ impl Builder<'_, '_> {
                     names: f.flags.iter().map(|f| f.name.clone()).collect(),
                 })
             }
+            TypeDefKind::Handle(Handle::Own(r)) => self.handle(*r, true)?,
+            TypeDefKind::Handle(Handle::Borrow(r)) => self.handle(*r, false)?,
             TypeDefKind::Type(t) => self.build(t)?,
             kind => return Err(unsupported(kind.as_str())),
+        })
+    }
+
+    fn handle(&self, resource: TypeId, own: bool) -> PyResult<Converter> {
+        // A resource that an interface `use`s is an alias of the original.
+        let resource = match self.desc.unalias(Type::Id(resource)) {
+            Type::Id(id) => id,
+            _ => resource,
+        };
+        let name = self.desc.type_name(resource).unwrap_or("resource");
+        let expected = format!(
+            "{}{name} (a {} object)",
+            if own { "" } else { "borrow of " },
+            names::pascal(name)
+        );
+        Ok(if self.desc.is_exported_resource(resource) {
+            Converter::GuestResource(GuestResourceConverter {
+                resource,
+                own,
+                expected,
+            })
+        } else {
+            Converter::HostResource(HostResourceConverter {
+                resource,
+                own,
+                expected,
+            })
         })
     }
 

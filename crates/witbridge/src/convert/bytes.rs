@@ -8,6 +8,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::ConvError;
 use super::int::{IntConverter, IntKind};
 use super::unexpected;
@@ -21,7 +23,7 @@ fn vals(bytes: &[u8]) -> Val {
 }
 
 impl BytesConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         if let Ok(bytes) = obj.downcast::<PyBytes>() {
             return Ok(vals(bytes.as_bytes()));
         }
@@ -41,12 +43,20 @@ impl BytesConverter {
         let len = seq.len()?;
         let mut out = Vec::with_capacity(len);
         for i in 0..len {
-            out.push(item.lower(&seq.get_item(i)?).map_err(|e| e.at_index(i))?);
+            out.push(
+                item.lower(&seq.get_item(i)?, cx)
+                    .map_err(|e| e.at_index(i))?,
+            );
         }
         Ok(Val::List(out))
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        _cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Val::List(items) = val else {
             return Err(unexpected("list<u8>", &val));
         };

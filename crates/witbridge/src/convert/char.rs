@@ -4,13 +4,15 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::{ConvError, Refusal};
 use super::unexpected;
 
 pub struct CharConverter;
 
 impl CharConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         let Ok(s) = obj.downcast::<PyString>() else {
             return Err(ConvError::wrong_type("char (a str of length 1)", obj));
         };
@@ -38,7 +40,12 @@ impl CharConverter {
         }
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        _cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         match val {
             Val::Char(c) => Ok(PyString::new(py, c.encode_utf8(&mut [0; 4])).into_any()),
             other => Err(unexpected("char", &other)),

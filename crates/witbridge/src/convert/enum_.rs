@@ -5,6 +5,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::{ConvError, Refusal};
 use super::unexpected;
 
@@ -16,7 +18,7 @@ pub struct EnumConverter {
 }
 
 impl EnumConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         if let Some((name, _)) = self.members.iter().find(|(_, m)| obj.is(m)) {
             return Ok(Val::Enum(name.clone()));
         }
@@ -37,7 +39,12 @@ impl EnumConverter {
         Err(ConvError::wrong_type(&self.expected, obj))
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        _cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         if let Val::Enum(name) = &val
             && let Some((_, member)) = self.members.iter().find(|(n, _)| n == name)
         {

@@ -30,6 +30,9 @@ pub enum Refusal {
     Value,
     /// An integer or float out of the WIT type's range.
     Overflow,
+    /// A resource handle that can't be used (dropped, moved, or of another
+    /// instance): a `witbridge.Error`.
+    Error,
 }
 
 #[derive(Debug)]
@@ -97,6 +100,7 @@ impl ConvError {
             Refusal::Type => PyTypeError::new_err(text),
             Refusal::Value => PyValueError::new_err(text),
             Refusal::Overflow => PyOverflowError::new_err(text),
+            Refusal::Error => crate::pyclasses::new_err(crate::pyclasses::error, text),
         }
     }
 }

@@ -5,6 +5,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyFrozenSet, PyList, PySet, PyString, PyTuple, PyType};
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::{ConvError, Refusal};
 use super::unexpected;
 
@@ -17,7 +19,7 @@ pub struct FlagsConverter {
 }
 
 impl FlagsConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         let py = obj.py();
         if obj.is_instance(self.class.bind(py))? {
             let bits: u64 = obj.getattr(pyo3::intern!(py, "value"))?.extract()?;
@@ -63,7 +65,12 @@ impl FlagsConverter {
         Ok(Val::Flags(names))
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        _cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Val::Flags(set) = val else {
             return Err(unexpected(&self.expected, &val));
         };

@@ -6,6 +6,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::{ConvError, Refusal, describe};
 use super::unexpected;
 
@@ -26,7 +28,7 @@ impl FloatConverter {
         if self.single { "f32" } else { "f64" }
     }
 
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         let value = if let Ok(float) = obj.downcast::<PyFloat>() {
             float.value()
         } else if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
@@ -80,7 +82,12 @@ impl FloatConverter {
         Ok(Val::Float32(single))
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        _cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         match val {
             Val::Float32(v) => Ok(PyFloat::new(py, f64::from(v)).into_any()),
             Val::Float64(v) => Ok(PyFloat::new(py, v).into_any()),

@@ -4,6 +4,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::{ConvError, Refusal, describe};
 use super::unexpected;
 
@@ -41,7 +43,7 @@ impl IntConverter {
         IntConverter { kind, expected }
     }
 
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         let int = self.as_int(obj)?;
         let out_of_range = || {
             ConvError::new(
@@ -90,7 +92,12 @@ impl IntConverter {
         Err(ConvError::wrong_type(self.expected, obj))
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        _cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let obj = match val {
             Val::U8(v) => v.into_pyobject(py)?,
             Val::U16(v) => v.into_pyobject(py)?,

@@ -6,6 +6,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PySequence, PyString, PyTuple};
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::ConvError;
 use super::{Converter, unexpected};
 
@@ -16,9 +18,9 @@ pub struct ListConverter {
 }
 
 impl ListConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
-        let lower_item = |(i, item): (usize, Bound<'_, PyAny>)| {
-            self.item.lower(&item).map_err(|e| e.at_index(i))
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+        let mut lower_item = |(i, item): (usize, Bound<'_, PyAny>)| {
+            self.item.lower(&item, cx).map_err(|e| e.at_index(i))
         };
         if let Ok(list) = obj.downcast::<PyList>() {
             return list
@@ -50,13 +52,18 @@ impl ListConverter {
         Ok(Val::List(out))
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Val::List(items) = val else {
             return Err(unexpected(&self.expected, &val));
         };
         let lifted = items
             .into_iter()
-            .map(|item| self.item.lift(py, item))
+            .map(|item| self.item.lift(py, item, cx))
             .collect::<PyResult<Vec<_>>>()?;
         Ok(PyList::new(py, lifted)?.into_any())
     }

@@ -11,14 +11,17 @@ mod bool;
 pub mod build;
 mod bytes;
 mod char;
+mod cx;
 mod enum_;
 pub mod error;
 mod flags;
 mod float;
+mod host_resource;
 mod int;
 mod list;
 mod option;
 mod record;
+mod resource;
 mod result;
 mod string;
 mod tuple;
@@ -31,14 +34,17 @@ use wasmtime::component::Val;
 pub use self::bool::BoolConverter;
 pub use self::bytes::BytesConverter;
 pub use self::char::CharConverter;
+pub use self::cx::{Cx, Owner};
 pub use self::enum_::EnumConverter;
 pub use self::error::ConvError;
 pub use self::flags::FlagsConverter;
 pub use self::float::FloatConverter;
+pub use self::host_resource::HostResourceConverter;
 pub use self::int::{IntConverter, IntKind};
 pub use self::list::ListConverter;
 pub use self::option::OptionConverter;
 pub use self::record::{Field, RecordConverter};
+pub use self::resource::GuestResourceConverter;
 pub use self::result::ResultConverter;
 pub use self::string::StringConverter;
 pub use self::tuple::TupleConverter;
@@ -60,6 +66,8 @@ pub enum Converter {
     Flags(FlagsConverter),
     Option(OptionConverter),
     Result(ResultConverter),
+    GuestResource(GuestResourceConverter),
+    HostResource(HostResourceConverter),
 }
 
 macro_rules! dispatch {
@@ -79,6 +87,8 @@ macro_rules! dispatch {
             Converter::Flags($c) => $body,
             Converter::Option($c) => $body,
             Converter::Result($c) => $body,
+            Converter::GuestResource($c) => $body,
+            Converter::HostResource($c) => $body,
         }
     };
 }
@@ -87,14 +97,19 @@ impl Converter {
     /// Python value -> WIT value, or a refusal that names the path to the
     /// offending part.
     #[inline]
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
-        dispatch!(self, c => c.lower(obj))
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+        dispatch!(self, c => c.lower(obj, cx))
     }
 
     /// WIT value -> Python value.
     #[inline]
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
-        dispatch!(self, c => c.lift(py, val))
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        dispatch!(self, c => c.lift(py, val, cx))
     }
 }
 

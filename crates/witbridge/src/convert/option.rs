@@ -5,6 +5,8 @@
 use pyo3::prelude::*;
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::ConvError;
 use super::{Converter, unexpected};
 use crate::pyclasses;
@@ -17,7 +19,7 @@ pub struct OptionConverter {
 }
 
 impl OptionConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         if obj.is_none() {
             return Ok(Val::Option(None));
         }
@@ -26,18 +28,25 @@ impl OptionConverter {
         let some = pyclasses::some(obj.py())?;
         let val = if obj.get_type().is(some) {
             let inner = obj.getattr(pyo3::intern!(obj.py(), "value"))?;
-            self.inner.lower(&inner).map_err(|e| e.in_field("value"))?
+            self.inner
+                .lower(&inner, cx)
+                .map_err(|e| e.in_field("value"))?
         } else {
-            self.inner.lower(obj)?
+            self.inner.lower(obj, cx)?
         };
         Ok(Val::Option(Some(Box::new(val))))
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         match val {
             Val::Option(None) => Ok(py.None().into_bound(py)),
             Val::Option(Some(v)) => {
-                let inner = self.inner.lift(py, *v)?;
+                let inner = self.inner.lift(py, *v, cx)?;
                 if self.nested {
                     pyclasses::some(py)?.call1((inner,))
                 } else {

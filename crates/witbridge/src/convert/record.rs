@@ -9,6 +9,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::ConvError;
 use super::{Converter, unexpected};
 
@@ -29,9 +31,9 @@ pub struct RecordConverter {
 }
 
 impl RecordConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         if let Ok(dict) = obj.downcast::<PyDict>() {
-            return self.lower_dict(dict);
+            return self.lower_dict(dict, cx);
         }
         let py = obj.py();
         let mut out = Vec::with_capacity(self.fields.len());
@@ -55,7 +57,7 @@ impl RecordConverter {
                 }
                 Err(err) => return Err(err.into()),
             };
-            out.push(self.lower_field(field, &value)?);
+            out.push(self.lower_field(field, &value, cx)?);
         }
         Ok(Val::Record(out))
     }
@@ -64,8 +66,9 @@ impl RecordConverter {
         &self,
         field: &Field,
         value: &Bound<'_, PyAny>,
+        cx: &mut Cx<'_>,
     ) -> Result<(String, Val), ConvError> {
-        let val = field.conv.lower(value).map_err(|e| {
+        let val = field.conv.lower(value, cx).map_err(|e| {
             e.in_field(
                 field
                     .py_name
@@ -77,7 +80,7 @@ impl RecordConverter {
         Ok((field.wit_name.clone(), val))
     }
 
-    fn lower_dict(&self, dict: &Bound<'_, PyDict>) -> Result<Val, ConvError> {
+    fn lower_dict(&self, dict: &Bound<'_, PyDict>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         let py = dict.py();
         let mut out = Vec::with_capacity(self.fields.len());
         for field in &self.fields {
@@ -94,7 +97,7 @@ impl RecordConverter {
                     )
                 })?,
             };
-            out.push(self.lower_field(field, &value)?);
+            out.push(self.lower_field(field, &value, cx)?);
         }
         if dict.len() > self.fields.len() {
             for key in dict.keys() {
@@ -113,7 +116,12 @@ impl RecordConverter {
         Ok(Val::Record(out))
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Val::Record(values) = val else {
             return Err(unexpected(&self.expected, &val));
         };
@@ -121,7 +129,7 @@ impl RecordConverter {
             .fields
             .iter()
             .zip(values)
-            .map(|(field, (_, v))| field.conv.lift(py, v))
+            .map(|(field, (_, v))| field.conv.lift(py, v, cx))
             .collect::<PyResult<Vec<_>>>()?;
         self.class.bind(py).call1(PyTuple::new(py, args)?)
     }

@@ -6,6 +6,8 @@
 use pyo3::prelude::*;
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::{ConvError, Refusal};
 use super::{Converter, unexpected};
 use crate::pyclasses;
@@ -18,7 +20,7 @@ pub struct ResultConverter {
 }
 
 impl ResultConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         let py = obj.py();
         let (is_ok, conv) = if obj.is_instance(pyclasses::ok(py)?)? {
             (true, &self.ok)
@@ -30,7 +32,7 @@ impl ResultConverter {
         let value = obj.getattr(pyo3::intern!(py, "value"))?;
         let payload = match conv {
             Some(conv) => Some(Box::new(
-                conv.lower(&value).map_err(|e| e.in_field("value"))?,
+                conv.lower(&value, cx).map_err(|e| e.in_field("value"))?,
             )),
             None if value.is_none() => None,
             None => {
@@ -53,21 +55,27 @@ impl ResultConverter {
         py: Python<'py>,
         conv: &Option<Box<Converter>>,
         payload: Option<Box<Val>>,
+        cx: &mut Cx<'_>,
     ) -> PyResult<Bound<'py, PyAny>> {
         match (conv, payload) {
-            (Some(conv), Some(v)) => conv.lift(py, *v),
+            (Some(conv), Some(v)) => conv.lift(py, *v, cx),
             (None, None) => Ok(py.None().into_bound(py)),
             (_, payload) => Err(unexpected("result payload", &Val::Option(payload))),
         }
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         match val {
             Val::Result(Ok(payload)) => {
-                pyclasses::ok(py)?.call1((Self::lift_payload(py, &self.ok, payload)?,))
+                pyclasses::ok(py)?.call1((Self::lift_payload(py, &self.ok, payload, cx)?,))
             }
             Val::Result(Err(payload)) => {
-                pyclasses::err(py)?.call1((Self::lift_payload(py, &self.err, payload)?,))
+                pyclasses::err(py)?.call1((Self::lift_payload(py, &self.err, payload, cx)?,))
             }
             other => Err(unexpected(&self.expected, &other)),
         }

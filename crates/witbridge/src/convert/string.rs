@@ -4,13 +4,15 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::{ConvError, Refusal};
 use super::unexpected;
 
 pub struct StringConverter;
 
 impl StringConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         let Ok(s) = obj.downcast::<PyString>() else {
             return Err(ConvError::wrong_type("string (a str)", obj));
         };
@@ -26,7 +28,12 @@ impl StringConverter {
         }
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        _cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         match val {
             Val::String(s) => Ok(PyString::new(py, &s).into_any()),
             other => Err(unexpected("string", &other)),

@@ -4,6 +4,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::{ConvError, Refusal};
 use super::{Converter, unexpected};
 
@@ -14,7 +16,7 @@ pub struct TupleConverter {
 }
 
 impl TupleConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         let values: Vec<Bound<'_, PyAny>> = if let Ok(t) = obj.downcast::<PyTuple>() {
             t.iter().collect()
         } else if let Ok(l) = obj.downcast::<PyList>() {
@@ -40,12 +42,17 @@ impl TupleConverter {
             .iter()
             .zip(values.iter())
             .enumerate()
-            .map(|(i, (conv, v))| conv.lower(v).map_err(|e| e.at_index(i)))
+            .map(|(i, (conv, v))| conv.lower(v, cx).map_err(|e| e.at_index(i)))
             .collect::<Result<_, _>>()
             .map(Val::Tuple)
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Val::Tuple(values) = val else {
             return Err(unexpected(&self.wit, &val));
         };
@@ -53,7 +60,7 @@ impl TupleConverter {
             .items
             .iter()
             .zip(values)
-            .map(|(conv, v)| conv.lift(py, v))
+            .map(|(conv, v)| conv.lift(py, v, cx))
             .collect::<PyResult<Vec<_>>>()?;
         Ok(PyTuple::new(py, lifted)?.into_any())
     }

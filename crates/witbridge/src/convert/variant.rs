@@ -5,6 +5,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use wasmtime::component::Val;
 
+use super::Cx;
+
 use super::error::ConvError;
 use super::{Converter, unexpected};
 
@@ -35,7 +37,7 @@ impl VariantConverter {
             })
     }
 
-    pub fn lower(&self, obj: &Bound<'_, PyAny>) -> Result<Val, ConvError> {
+    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         let Some(case) = self.case_of(obj) else {
             return Err(ConvError::wrong_type(&self.expected, obj));
         };
@@ -44,14 +46,19 @@ impl VariantConverter {
             Some(conv) => {
                 let value = obj.getattr(pyo3::intern!(obj.py(), "value"))?;
                 Some(Box::new(
-                    conv.lower(&value).map_err(|e| e.in_field("value"))?,
+                    conv.lower(&value, cx).map_err(|e| e.in_field("value"))?,
                 ))
             }
         };
         Ok(Val::Variant(case.wit_name.clone(), payload))
     }
 
-    pub fn lift<'py>(&self, py: Python<'py>, val: Val) -> PyResult<Bound<'py, PyAny>> {
+    pub fn lift<'py>(
+        &self,
+        py: Python<'py>,
+        val: Val,
+        cx: &mut Cx<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Val::Variant(name, payload) = val else {
             return Err(unexpected(&self.expected, &val));
         };
@@ -60,7 +67,7 @@ impl VariantConverter {
         };
         let class = case.class.bind(py);
         match (&case.payload, payload) {
-            (Some(conv), Some(value)) => class.call1((conv.lift(py, *value)?,)),
+            (Some(conv), Some(value)) => class.call1((conv.lift(py, *value, cx)?,)),
             (None, None) => class.call0(),
             (_, payload) => Err(unexpected(&self.expected, &Val::Variant(name, payload))),
         }

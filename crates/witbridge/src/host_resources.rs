@@ -1,0 +1,76 @@
+//! Resources that Python implements for a guest (`Linker.define_resource`).
+//!
+//! wasmtime knows a host resource only as a 32-bit `rep`; witbridge makes
+//! each rep an index into a table of Python objects kept in the store. Each
+//! Python class defined with `define_resource` becomes its own wasmtime
+//! resource type (`ResourceType::host_dynamic(payload)`), so handles of two
+//! classes can't be confused.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use pyo3::prelude::*;
+use witbridge_core::wit_parser::TypeId;
+
+/// A fresh wasmtime payload for a resource type defined by a linker.
+pub fn next_payload() -> u32 {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The Python objects behind the host resources a guest holds.
+#[derive(Default)]
+pub struct HostTable {
+    slots: Vec<Option<Py<PyAny>>>,
+    free: Vec<u32>,
+    /// The payload of each host resource type of the component, by WIT type.
+    pub payloads: HashMap<TypeId, u32>,
+    /// Reps lent for the duration of one export call (`borrow<...>`
+    /// arguments from Python), to be released when it returns.
+    pub lent: Vec<u32>,
+}
+
+impl HostTable {
+    pub fn insert(&mut self, obj: Py<PyAny>) -> u32 {
+        match self.free.pop() {
+            Some(rep) => {
+                self.slots[rep as usize] = Some(obj);
+                rep
+            }
+            None => {
+                self.slots.push(Some(obj));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    pub fn get(&self, py: Python<'_>, rep: u32) -> Option<Py<PyAny>> {
+        self.slots
+            .get(rep as usize)?
+            .as_ref()
+            .map(|o| o.clone_ref(py))
+    }
+
+    pub fn remove(&mut self, rep: u32) -> Option<Py<PyAny>> {
+        let obj = self.slots.get_mut(rep as usize)?.take()?;
+        self.free.push(rep);
+        Some(obj)
+    }
+
+    /// How many objects the guest holds (for leak checks).
+    pub fn live(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
+}
+
+/// Ends a host resource the guest dropped: its `drop()` or `__exit__` runs
+/// when it has one.
+pub fn finalize(py: Python<'_>, obj: Py<PyAny>) -> PyResult<()> {
+    let obj = obj.bind(py);
+    if let Ok(drop) = obj.getattr(pyo3::intern!(py, "drop")) {
+        drop.call0()?;
+    } else if let Ok(exit) = obj.getattr(pyo3::intern!(py, "__exit__")) {
+        exit.call1((py.None(), py.None(), py.None()))?;
+    }
+    Ok(())
+}
