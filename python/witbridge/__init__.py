@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 
 from . import _native
-from ._errors import CompileError, Err, Error, LinkError, Trap
 from ._classes import Resource
+from ._errors import CompileError, Err, Error, LinkError, Trap
 from ._instance import Exports, Instance, Namespace
 from ._native import Component, Engine, Function
 from ._values import Ok, Some

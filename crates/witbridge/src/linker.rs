@@ -80,21 +80,43 @@ impl Linker {
             .map(|(_, implementation)| implementation.clone_ref(py))
     }
 
+    /// The class implementing resource `resource` of the imported interface
+    /// `import`: given to `define_resource`, or found on the interface's
+    /// implementation (a dict entry or attribute named `file` or `File`).
     fn resource_definition(
         &self,
         py: Python<'_>,
         import: &str,
         resource: &str,
-    ) -> Option<Py<PyAny>> {
-        let resources = self.resources.lock().unwrap_or_else(|p| p.into_inner());
-        resources
-            .iter()
-            .rev()
-            .find(|(iface, name, _)| {
-                names::import_matches(iface, import)
-                    && (name == resource || *name == names::pascal(resource))
-            })
-            .map(|(_, _, class)| class.clone_ref(py))
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let pascal = names::pascal(resource);
+        let defined = {
+            let resources = self.resources.lock().unwrap_or_else(|p| p.into_inner());
+            resources
+                .iter()
+                .rev()
+                .find(|(iface, name, _)| {
+                    names::import_matches(iface, import) && (name == resource || *name == pascal)
+                })
+                .map(|(_, _, class)| class.clone_ref(py))
+        };
+        if defined.is_some() {
+            return Ok(defined);
+        }
+        let Some(implementation) = self.definition(py, import) else {
+            return Ok(None);
+        };
+        let implementation = implementation.bind(py);
+        for key in [resource, pascal.as_str()] {
+            let found = match implementation.downcast::<PyDict>() {
+                Ok(dict) => dict.get_item(key)?,
+                Err(_) => implementation.getattr(key).ok(),
+            };
+            if let Some(class) = found.filter(|c| c.is_callable()) {
+                return Ok(Some(class.unbind()));
+            }
+        }
+        Ok(None)
     }
 
     /// Finds an implementation for every import of `comp`, or lists all that
@@ -127,7 +149,7 @@ impl Linker {
                 if !matches!(resolve.types[*ty].kind, TypeDefKind::Resource) {
                     continue;
                 }
-                match self.resource_definition(py, &name, resource) {
+                match self.resource_definition(py, &name, resource)? {
                     Some(class) => {
                         classes.push((*ty, class));
                         plan.resources.push(ResolvedResource { interface: name.clone(), name: resource.clone(), id: *ty });
