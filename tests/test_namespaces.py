@@ -152,3 +152,15 @@ def test_world_of_a_component_with_imports() -> None:
     assert isinstance(log, witbridge.InterfaceType)
     assert [str(f) for f in log.functions.values()] == ["debug: func(msg: string)", "level: func() -> u8"]
     assert str(world.imports["tick"]) == "tick: func(n: u32)"
+
+
+def test_values_of_the_same_wit_type_from_another_load() -> None:
+    """Loading one WIT twice makes two sets of classes; their values are interchangeable."""
+    first = witbridge.load(WASM / "values.wasm").values
+    second = witbridge.load(WASM / "values.component.wasm").values
+    assert first.Color is not second.Color
+    assert first.echo_color(second.Color.LIGHT_YELLOW) is first.Color.LIGHT_YELLOW
+    assert first.echo_perms(second.Perms.READ | second.Perms.EXEC) == first.Perms.READ | first.Perms.EXEC
+    assert first.echo_shape(second.ShapeRect(second.Point(1, 2))) == first.ShapeRect(first.Point(1, 2))
+    with pytest.raises(TypeError, match="expected enum color"):
+        first.echo_color(second.Perms.READ)

@@ -170,11 +170,11 @@ impl Signature {
         }
         if !missing.is_empty() {
             return Err(PyTypeError::new_err(format!(
-                "{}() missing {} required argument{}: {}",
+                "{}() missing {} required positional argument{}: {}",
                 self.name,
                 missing.len(),
                 if missing.len() == 1 { "" } else { "s" },
-                missing.join(", ")
+                python_list(&missing)
             )));
         }
         Ok(vals)
@@ -216,6 +216,16 @@ impl Signature {
             Some(doc) => format!("{}\n\n{}", self.wit, doc),
             None => self.wit.clone(),
         }
+    }
+}
+
+/// `'a'`, `'a' and 'b'`, `'a', 'b', and 'c'`: how Python lists missing arguments.
+fn python_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} and {b}"),
+        [rest @ .., last] => format!("{}, and {last}", rest.join(", ")),
     }
 }
 

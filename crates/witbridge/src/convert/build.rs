@@ -153,6 +153,7 @@ impl Builder<'_, '_> {
                     .collect::<PyResult<Vec<_>>>()?;
                 let quoted: Vec<String> = e.cases.iter().map(|c| format!("'{}'", c.name)).collect();
                 Converter::Enum(EnumConverter {
+                    wit_name: wit.clone(),
                     members,
                     expected: format!(
                         "enum {wit} ({} or one of {})",

@@ -15,12 +15,25 @@ pub struct EnumConverter {
     pub members: Vec<(String, Py<PyAny>)>,
     /// `enum color (Color or one of 'red', 'green', ...)`.
     pub expected: String,
+    /// The WIT name, to accept members of the same enum from another
+    /// component (its own generated class).
+    pub wit_name: String,
 }
 
 impl EnumConverter {
     pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         if let Some((name, _)) = self.members.iter().find(|(_, m)| obj.is(m)) {
             return Ok(Val::Enum(name.clone()));
+        }
+        if super::same_wit_type(obj, &self.wit_name) {
+            let value = obj.getattr(pyo3::intern!(obj.py(), "value"))?;
+            if let Some((name, _)) = value.downcast::<PyString>().ok().and_then(|v| {
+                self.members
+                    .iter()
+                    .find(|(n, _)| v.to_str().is_ok_and(|v| v == n))
+            }) {
+                return Ok(Val::Enum(name.clone()));
+            }
         }
         if let Ok(s) = obj.downcast::<PyString>() {
             let text = s.to_str().unwrap_or_default();

@@ -21,7 +21,8 @@ pub struct FlagsConverter {
 impl FlagsConverter {
     pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
         let py = obj.py();
-        if obj.is_instance(self.class.bind(py))? {
+        // Its own class, or the class another component made for the same WIT flags.
+        if obj.is_instance(self.class.bind(py))? || self.same_flags_class(obj)? {
             let bits: u64 = obj.getattr(pyo3::intern!(py, "value"))?.extract()?;
             let names = self
                 .names
@@ -63,6 +64,36 @@ impl FlagsConverter {
             .map(|i| self.names[i].clone())
             .collect();
         Ok(Val::Flags(names))
+    }
+
+    fn same_flags_class(&self, obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let Ok(wit_name) = self
+            .class
+            .bind(obj.py())
+            .getattr("__wit_name__")?
+            .extract::<String>()
+        else {
+            return Ok(false);
+        };
+        if !super::same_wit_type(obj, &wit_name) {
+            return Ok(false);
+        }
+        let theirs: Vec<String> = obj
+            .get_type()
+            .getattr("__members__")?
+            .call_method0("keys")?
+            .try_iter()?
+            .map(|k| k?.extract())
+            .collect::<PyResult<_>>()?;
+        let ours: Vec<String> = self
+            .class
+            .bind(obj.py())
+            .getattr("__members__")?
+            .call_method0("keys")?
+            .try_iter()?
+            .map(|k| k?.extract())
+            .collect::<PyResult<_>>()?;
+        Ok(theirs == ours)
     }
 
     pub fn lift<'py>(

@@ -113,6 +113,16 @@ impl Converter {
     }
 }
 
+/// Whether `obj` is a value of a class witbridge generated for the WIT type
+/// `wit_name` (possibly for another component: the same WIT, loaded twice,
+/// makes two classes, and their values should be interchangeable).
+pub(crate) fn same_wit_type(obj: &Bound<'_, PyAny>, wit_name: &str) -> bool {
+    obj.get_type()
+        .getattr(pyo3::intern!(obj.py(), "__wit_name__"))
+        .and_then(|n| n.extract::<String>())
+        .is_ok_and(|n| n == wit_name)
+}
+
 /// wasmtime handed back a value of another type than the signature says.
 /// wasmtime type-checks every value it lifts, so this is a bug in witbridge;
 /// it still becomes an exception rather than a crash.

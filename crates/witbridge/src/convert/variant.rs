@@ -35,6 +35,16 @@ impl VariantConverter {
                     .iter()
                     .find(|c| obj.is_instance(c.class.bind(py)).unwrap_or(false))
             })
+            .or_else(|| {
+                // The same WIT variant's case class from another component.
+                self.cases.iter().find(|c| {
+                    c.class
+                        .bind(py)
+                        .getattr("__wit_name__")
+                        .and_then(|n| n.extract::<String>())
+                        .is_ok_and(|n| super::same_wit_type(obj, &n))
+                })
+            })
     }
 
     pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
