@@ -42,6 +42,14 @@ class DictStore:
         return [{"key": k, "value": v} for k, v in self.data.items()]
 
 
+class Events:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, Any]] = []
+
+    def emit(self, source: str, event: Any) -> None:
+        self.seen.append((source, event))
+
+
 class File:
     """The host resource `file`: records its life in a shared journal."""
 
@@ -77,6 +85,7 @@ def host_user() -> tuple[witbridge.Instance, Logger, DictStore]:
     linker = witbridge.Linker()
     linker.define("witbridge:host/logger", logger)
     linker.define("witbridge:host/kv", kv)
+    linker.define("witbridge:host/events", Events())
     linker.define_resource("witbridge:host/files", "file", File)
     linker.define_func("tick", lambda n: n)
     return linker.instantiate(witbridge.Component.from_file(WASM / "host_user.wasm")), logger, kv
@@ -174,6 +183,7 @@ def test_handles_belong_to_their_instance(host_user: Any) -> None:
     other = witbridge.Linker()
     other.define("witbridge:host/logger", Logger())
     other.define("witbridge:host/kv", DictStore())
+    other.define("witbridge:host/events", Events())
     other.define_resource("witbridge:host/files", "file", File)
     other.define_func("tick", lambda n: n)
     second = other.instantiate(inst.component)
@@ -205,6 +215,25 @@ def test_logger_and_dict_store(host_user: Any) -> None:
     with pytest.raises(witbridge.Err) as info:
         inst.app.remove_key("k")
     assert info.value.value == "no such key: k"
+
+
+def test_records_reach_host_functions_as_dataclasses() -> None:
+    events = Events()
+    inst = witbridge.load(
+        WASM / "host_user.component.wasm",
+        imports={
+            "witbridge:host/logger": Logger(),
+            "witbridge:host/kv": DictStore(),
+            "witbridge:host/events": events,
+            "witbridge:host/files": {"file": File},
+            "tick": lambda n: n,
+        },
+    )
+    assert inst.app.emit_many(3) == 3
+    assert [source for source, _ in events.seen] == ["bench"] * 3
+    event = events.seen[2][1]
+    assert type(event).__name__ == "Event"
+    assert (event.kind, event.x, event.y) == ("move", 2, -2)
 
 
 def test_host_resource_lives_as_long_as_the_guest_holds_it(host_user: Any) -> None:
@@ -242,6 +271,7 @@ def test_resource_defined_by_pascal_name_too() -> None:
     linker = witbridge.Linker()
     linker.define("witbridge:host/logger", Logger())
     linker.define("witbridge:host/kv", DictStore())
+    linker.define("witbridge:host/events", Events())
     linker.define_resource("witbridge:host/files@0.1.0", "File", File)
     linker.define_func("tick", lambda n: n)
     inst = linker.instantiate(witbridge.Component.from_file(WASM / "host_user.wasm"))
@@ -257,6 +287,7 @@ def test_readme_example(tmp_path: Path) -> None:
         imports={
             "witbridge:host/logger": {"log": lambda level, msg: lines.append(f"{level.name}: {msg}")},
             "witbridge:host/kv": DictStore(),
+            "witbridge:host/events": Events(),
             "witbridge:host/files": {"file": File},
             "tick": lambda n: n,
         },

@@ -10,7 +10,7 @@ import pytest
 
 import witbridge
 
-from .test_resources import DictStore, File, Logger
+from .test_resources import DictStore, Events, File, Logger
 
 WASM = Path(__file__).resolve().parents[1] / "fixtures" / "wasm"
 CYCLES = 100_000
@@ -28,6 +28,7 @@ def host_user() -> Any:
     linker = witbridge.Linker()
     linker.define("witbridge:host/logger", Logger())
     linker.define("witbridge:host/kv", DictStore())
+    linker.define("witbridge:host/events", Events())
     linker.define_resource("witbridge:host/files", "file", File)
     linker.define_func("tick", lambda n: n)
     return linker.instantiate(witbridge.Component.from_file(WASM / "host_user.wasm"))

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use wasmtime::component::{Func, Val};
 use witbridge_core::names;
 use witbridge_core::wit_parser::{Function as WitFunction, Type, TypeDefKind};
@@ -261,7 +262,8 @@ impl Function {
         match obj {
             None => Ok(slf.clone().into_any().unbind()),
             Some(obj) => {
-                let method_type = slf.py().import("types")?.getattr("MethodType")?;
+                static METHOD_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+                let method_type = METHOD_TYPE.import(slf.py(), "types", "MethodType")?;
                 Ok(method_type.call1((slf, obj))?.unbind())
             }
         }
