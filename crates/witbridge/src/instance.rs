@@ -1,6 +1,7 @@
 //! `Instance`: one instantiated component with its own wasmtime `Store`.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use pyo3::prelude::*;
@@ -45,6 +46,8 @@ pub struct Instance {
     /// Guest resources that Python garbage-collected while a call held the
     /// state; they are dropped the next time the instance is entered.
     deferred_drops: Mutex<Vec<ResourceAny>>,
+    /// Whether `deferred_drops` may hold anything: lets every call skip its lock.
+    has_deferred_drops: AtomicBool,
     /// The classes of this instance's exported resources: subclasses of the
     /// component's classes whose methods call into this instance.
     resource_classes: Mutex<HashMap<TypeId, Py<PyType>>>,
@@ -62,6 +65,7 @@ impl Instance {
             component,
             state: Mutex::new(state),
             deferred_drops: Mutex::default(),
+            has_deferred_drops: AtomicBool::new(false),
             resource_classes: Mutex::default(),
         }
     }
@@ -85,9 +89,11 @@ impl Instance {
                 ));
             }
         };
-        let deferred = std::mem::take(&mut *unpoison(self.deferred_drops.lock()));
-        for resource in deferred {
-            Self::drop_in(&mut state, resource, "a resource");
+        if self.has_deferred_drops.swap(false, Ordering::Acquire) {
+            let deferred = std::mem::take(&mut *unpoison(self.deferred_drops.lock()));
+            for resource in deferred {
+                Self::drop_in(&mut state, resource, "a resource");
+            }
         }
         Ok(state)
     }
@@ -123,7 +129,10 @@ impl Instance {
             Ok(mut state) => {
                 Self::drop_in(&mut state, resource, "a garbage-collected resource");
             }
-            Err(_) => unpoison(self.deferred_drops.lock()).push(resource),
+            Err(_) => {
+                unpoison(self.deferred_drops.lock()).push(resource);
+                self.has_deferred_drops.store(true, Ordering::Release);
+            }
         }
     }
 
@@ -154,7 +163,7 @@ impl Instance {
     ) -> PyResult<Py<PyAny>> {
         let sig = &function.sig;
         let mut state = slf.get().enter(&sig.qualified)?;
-        Self::check_usable(&state, &sig.qualified)?;
+        Self::check_usable(&state, &sig.qualified)?; // before converters touch the store
         let wasm = state.instance;
         let params = {
             let mut cx = Cx::new(
@@ -208,8 +217,10 @@ impl Instance {
         Self::check_usable(state, &sig.qualified)?;
         let outcome = func.call(&mut state.store, params, results);
         let resources = &mut state.store.data_mut().resources;
-        for rep in std::mem::take(&mut resources.lent) {
-            resources.remove(rep);
+        if !resources.lent.is_empty() {
+            for rep in std::mem::take(&mut resources.lent) {
+                resources.remove(rep);
+            }
         }
         match outcome {
             Ok(()) => Ok(()),

@@ -34,7 +34,11 @@ impl<'a> Cx<'a> {
 
     /// Every argument was accepted: the handles passed as `own` now belong
     /// to the guest, and their Python objects are dead.
+    #[inline]
     pub fn commit_moves(&mut self, py: Python<'_>) {
+        if self.moved.is_empty() {
+            return;
+        }
         for handle in self.moved.drain(..) {
             handle.get().forget(py);
         }
