@@ -61,7 +61,7 @@ def prepare_witbridge() -> dict[str, Call]:
             "witbridge:host/logger": {"log": noop},
             "witbridge:host/kv": {"get": noop, "set": noop, "remove": noop, "entries": list},
             "witbridge:host/events": {"emit": noop},
-            "witbridge:host/files": {"file": File},
+            "witbridge:host/files": {"file": File, "total_size": lambda files: 0},
             "tick": lambda n: n,
         },
     )

@@ -78,6 +78,10 @@ class File:
         File.journal.append(("drop", self._name))
 
 
+def total_size(files: list[File]) -> int:
+    return sum(f.size() for f in files)
+
+
 @pytest.fixture
 def host_user() -> tuple[witbridge.Instance, Logger, DictStore]:
     File.journal = []
@@ -87,6 +91,7 @@ def host_user() -> tuple[witbridge.Instance, Logger, DictStore]:
     linker.define("witbridge:host/kv", kv)
     linker.define("witbridge:host/events", Events())
     linker.define_resource("witbridge:host/files", "file", File)
+    linker.define("witbridge:host/files", {"total_size": total_size})
     linker.define_func("tick", lambda n: n)
     return linker.instantiate(witbridge.Component.from_file(WASM / "host_user.wasm")), logger, kv
 
@@ -185,6 +190,7 @@ def test_handles_belong_to_their_instance(host_user: Any) -> None:
     other.define("witbridge:host/kv", DictStore())
     other.define("witbridge:host/events", Events())
     other.define_resource("witbridge:host/files", "file", File)
+    other.define("witbridge:host/files", {"total_size": total_size})
     other.define_func("tick", lambda n: n)
     second = other.instantiate(inst.component)
     c = inst.counters.Counter(1)
@@ -225,7 +231,7 @@ def test_records_reach_host_functions_as_dataclasses() -> None:
             "witbridge:host/logger": Logger(),
             "witbridge:host/kv": DictStore(),
             "witbridge:host/events": events,
-            "witbridge:host/files": {"file": File},
+            "witbridge:host/files": {"file": File, "total_size": total_size},
             "tick": lambda n: n,
         },
     )
@@ -234,6 +240,14 @@ def test_records_reach_host_functions_as_dataclasses() -> None:
     event = events.seen[2][1]
     assert type(event).__name__ == "Event"
     assert (event.kind, event.x, event.y) == ("move", 2, -2)
+
+
+def test_host_static_functions_and_lists_of_borrowed_host_resources(host_user: Any) -> None:
+    inst = host_user[0]
+    # file.sibling (a static function of the class) and total-size(list<borrow<file>>)
+    assert inst.app.sizes_with_sibling("a.txt", b"hello") == 6
+    assert File.journal == [("new", "a.txt"), ("new", "sibling"), ("drop", "sibling"), ("drop", "a.txt")]
+    assert inst._native._host_resource_count == 0
 
 
 def test_host_resource_lives_as_long_as_the_guest_holds_it(host_user: Any) -> None:
@@ -273,6 +287,7 @@ def test_resource_defined_by_pascal_name_too() -> None:
     linker.define("witbridge:host/kv", DictStore())
     linker.define("witbridge:host/events", Events())
     linker.define_resource("witbridge:host/files@0.1.0", "File", File)
+    linker.define("witbridge:host/files", {"total_size": total_size})
     linker.define_func("tick", lambda n: n)
     inst = linker.instantiate(witbridge.Component.from_file(WASM / "host_user.wasm"))
     assert inst.app.write_file("x", [b"1"]) == 1
@@ -288,7 +303,7 @@ def test_readme_example(tmp_path: Path) -> None:
             "witbridge:host/logger": {"log": lambda level, msg: lines.append(f"{level.name}: {msg}")},
             "witbridge:host/kv": DictStore(),
             "witbridge:host/events": Events(),
-            "witbridge:host/files": {"file": File},
+            "witbridge:host/files": {"file": File, "total_size": total_size},
             "tick": lambda n: n,
         },
     )

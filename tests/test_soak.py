@@ -10,7 +10,7 @@ import pytest
 
 import witbridge
 
-from .test_resources import DictStore, Events, File, Logger
+from .test_resources import DictStore, Events, File, Logger, total_size
 
 WASM = Path(__file__).resolve().parents[1] / "fixtures" / "wasm"
 CYCLES = 100_000
@@ -30,6 +30,7 @@ def host_user() -> Any:
     linker.define("witbridge:host/kv", DictStore())
     linker.define("witbridge:host/events", Events())
     linker.define_resource("witbridge:host/files", "file", File)
+    linker.define("witbridge:host/files", {"total_size": total_size})
     linker.define_func("tick", lambda n: n)
     return linker.instantiate(witbridge.Component.from_file(WASM / "host_user.wasm"))
 
