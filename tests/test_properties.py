@@ -19,23 +19,11 @@ from hypothesis import strategies as st
 import witbridge
 from witbridge import Err, Ok, Some
 
+from .wit_limits import F32_MAX, INT_RANGES
+
 Ns = Any  # a witbridge.Namespace: its functions and types are dynamic attributes
 
 PROPERTY = settings(max_examples=200)
-
-INT_RANGES = {
-    "u8": (0, 2**8 - 1),
-    "u16": (0, 2**16 - 1),
-    "u32": (0, 2**32 - 1),
-    "u64": (0, 2**64 - 1),
-    "s8": (-(2**7), 2**7 - 1),
-    "s16": (-(2**15), 2**15 - 1),
-    "s32": (-(2**31), 2**31 - 1),
-    "s64": (-(2**63), 2**63 - 1),
-}
-
-
-F32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
 
 
 def to_f32(x: float) -> float:

@@ -82,17 +82,23 @@ def total_size(files: list[File]) -> int:
     return sum(f.size() for f in files)
 
 
-@pytest.fixture
-def host_user() -> tuple[witbridge.Instance, Logger, DictStore]:
-    File.journal = []
-    logger, kv = Logger(), DictStore()
+def host_user_linker(logger: Logger, kv: DictStore, files: str = "witbridge:host/files", name: str = "file") -> Any:
+    """A linker providing every import of `host_user`; the resource defined as `name` in `files`."""
     linker = witbridge.Linker()
     linker.define("witbridge:host/logger", logger)
     linker.define("witbridge:host/kv", kv)
     linker.define("witbridge:host/events", Events())
-    linker.define_resource("witbridge:host/files", "file", File)
+    linker.define_resource(files, name, File)
     linker.define("witbridge:host/files", {"total_size": total_size})
     linker.define_func("tick", lambda n: n)
+    return linker
+
+
+@pytest.fixture
+def host_user() -> tuple[witbridge.Instance, Logger, DictStore]:
+    File.journal = []
+    logger, kv = Logger(), DictStore()
+    linker = host_user_linker(logger, kv)
     return linker.instantiate(witbridge.Component.from_file(WASM / "host_user.wasm")), logger, kv
 
 
@@ -185,14 +191,7 @@ def test_wrong_objects_are_refused(counters: Any) -> None:
 
 def test_handles_belong_to_their_instance(host_user: Any) -> None:
     inst = host_user[0]
-    other = witbridge.Linker()
-    other.define("witbridge:host/logger", Logger())
-    other.define("witbridge:host/kv", DictStore())
-    other.define("witbridge:host/events", Events())
-    other.define_resource("witbridge:host/files", "file", File)
-    other.define("witbridge:host/files", {"total_size": total_size})
-    other.define_func("tick", lambda n: n)
-    second = other.instantiate(inst.component)
+    second = host_user_linker(Logger(), DictStore()).instantiate(inst.component)
     c = inst.counters.Counter(1)
     with pytest.raises(witbridge.Error, match="belongs to another instance"):
         second.counters.read_labeled(c)
@@ -282,13 +281,7 @@ def test_missing_resource_and_methods_are_listed() -> None:
 
 
 def test_resource_defined_by_pascal_name_too() -> None:
-    linker = witbridge.Linker()
-    linker.define("witbridge:host/logger", Logger())
-    linker.define("witbridge:host/kv", DictStore())
-    linker.define("witbridge:host/events", Events())
-    linker.define_resource("witbridge:host/files@0.1.0", "File", File)
-    linker.define("witbridge:host/files", {"total_size": total_size})
-    linker.define_func("tick", lambda n: n)
+    linker = host_user_linker(Logger(), DictStore(), files="witbridge:host/files@0.1.0", name="File")
     inst = linker.instantiate(witbridge.Component.from_file(WASM / "host_user.wasm"))
     assert inst.app.write_file("x", [b"1"]) == 1
 

@@ -10,7 +10,7 @@ import pytest
 
 import witbridge
 
-from .test_resources import DictStore, Events, File, Logger, total_size
+from .test_resources import DictStore, File, Logger, host_user_linker
 
 WASM = Path(__file__).resolve().parents[1] / "fixtures" / "wasm"
 CYCLES = 100_000
@@ -25,13 +25,7 @@ def rss_bytes() -> int:
 
 
 def host_user() -> Any:
-    linker = witbridge.Linker()
-    linker.define("witbridge:host/logger", Logger())
-    linker.define("witbridge:host/kv", DictStore())
-    linker.define("witbridge:host/events", Events())
-    linker.define_resource("witbridge:host/files", "file", File)
-    linker.define("witbridge:host/files", {"total_size": total_size})
-    linker.define_func("tick", lambda n: n)
+    linker = host_user_linker(Logger(), DictStore())
     return linker.instantiate(witbridge.Component.from_file(WASM / "host_user.wasm"))
 
 
