@@ -143,9 +143,8 @@ impl HostFunction {
                 Some((receiver, rest)) => {
                     receiver.call_method1(name.bind(py), PyTuple::new(py, rest)?)
                 }
-                None => Err(crate::convert::unexpected(
-                    "self argument",
-                    &Val::Bool(false),
+                None => Err(crate::convert::internal(
+                    "a resource method called without `self`",
                 )),
             },
             None => self.callable.bind(py).call1(PyTuple::new(py, args)?),

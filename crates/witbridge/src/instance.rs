@@ -304,15 +304,13 @@ impl Instance {
         let component = self.component.get();
         let desc = &component.desc;
         let Some(TypeClass::Resource(base)) = component.classes.get(py, desc, id)? else {
-            return Err(crate::convert::unexpected(
-                "resource type",
-                &Val::Bool(false),
+            return Err(crate::convert::internal(
+                "an exported resource without a class",
             ));
         };
         let TypeOwner::Interface(owner) = desc.resolve.types[id].owner else {
-            return Err(crate::convert::unexpected(
-                "resource of an interface",
-                &Val::Bool(false),
+            return Err(crate::convert::internal(
+                "an exported resource outside any interface",
             ));
         };
         let interface = desc
@@ -321,7 +319,9 @@ impl Instance {
             .find_map(|(name, item)| {
                 matches!(item, Item::Interface { id, .. } if id == owner).then_some(name)
             })
-            .ok_or_else(|| crate::convert::unexpected("exported resource", &Val::Bool(false)))?;
+            .ok_or_else(|| {
+                crate::convert::internal("a resource of an interface the component does not export")
+            })?;
         let members = pyo3::types::PyList::empty(py);
         for f in desc.resolve.interfaces[owner].functions.values() {
             let kind = match f.kind {

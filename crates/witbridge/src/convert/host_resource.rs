@@ -70,7 +70,11 @@ impl HostResourceConverter {
         } else {
             table.get(py, handle.rep())
         };
-        obj.map(|o| o.into_bound(py))
-            .ok_or_else(|| unexpected(&self.expected, &Val::Bool(false)))
+        obj.map(|o| o.into_bound(py)).ok_or_else(|| {
+            super::internal(&format!(
+                "{}: the guest passed a handle the host table does not hold",
+                self.expected
+            ))
+        })
     }
 }

@@ -123,6 +123,13 @@ pub(crate) fn same_wit_type(obj: &Bound<'_, PyAny>, wit_name: &str) -> bool {
         .is_ok_and(|n| n == wit_name)
 }
 
+/// A state witbridge's own bookkeeping should never reach; still an
+/// exception rather than a crash.
+#[cold]
+pub(crate) fn internal(what: &str) -> PyErr {
+    PyRuntimeError::new_err(format!("witbridge internal error: {what}"))
+}
+
 /// wasmtime handed back a value of another type than the signature says.
 /// wasmtime type-checks every value it lifts, so this is a bug in witbridge;
 /// it still becomes an exception rather than a crash.
