@@ -9,7 +9,10 @@
 //!   enumerate its exports;
 //! - [`names`]: how WIT names become Python names;
 //! - [`wit_text`]: WIT text for signatures, types and whole worlds;
-//! - [`engine`]: the wasmtime engine configuration witbridge uses.
+//! - [`engine`]: the wasmtime engine configuration witbridge uses;
+//! - [`artifact`]: precompiled components and the compile cache;
+//! - [`limits`], [`ticker`]: sandbox limits, timeouts and interruption;
+//! - [`wasi`]: which WASI interfaces the host provides.
 //!
 //! ```
 //! let bytes = witbridge_core::load::component_bytes(
@@ -19,11 +22,16 @@
 //! assert!(wasmparser::Parser::is_component(&bytes));
 //! ```
 
+pub mod artifact;
+pub mod compile;
 pub mod describe;
 pub mod engine;
 pub mod error;
+pub mod limits;
 pub mod load;
 pub mod names;
+pub mod ticker;
+pub mod wasi;
 pub mod wit_text;
 
 pub use error::LoadError;

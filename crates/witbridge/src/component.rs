@@ -2,21 +2,24 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::PyBytes;
 use pyo3::types::{PyDict, PyList};
 use witbridge_core::LoadError;
+use witbridge_core::artifact;
+use witbridge_core::compile::compile;
 use witbridge_core::describe::{Description, Item};
-use witbridge_core::load::{WitSource, component_bytes, describe};
+use witbridge_core::load::{WitSource, component_bytes};
 use witbridge_core::names;
 use witbridge_core::wit_parser::{Function as WitFunction, InterfaceId, Type};
 use witbridge_core::wit_text;
 
 use crate::classes::{TypeClass, TypeClasses};
-use crate::engine::{Engine, engine_or_default};
+use crate::engine::{Engine, Variant, engine_or_default};
 use crate::function::Signature;
 use crate::pyclasses;
 
@@ -30,7 +33,12 @@ use crate::pyclasses;
 #[pyclass(frozen, module = "witbridge._native")]
 pub struct Component {
     pub engine: Py<Engine>,
+    /// Compiled for the engine's base variant.
     pub inner: wasmtime::component::Component,
+    /// Compiled for the engine's fuel-metering variant, once needed.
+    fueled: OnceLock<wasmtime::component::Component>,
+    /// The component's bytes, kept only while a fuel variant may be needed.
+    source: Option<Arc<[u8]>>,
     pub desc: Arc<Description>,
     pub classes: TypeClasses,
     /// Signatures compiled so far.
@@ -67,6 +75,15 @@ impl Component {
         wit: Option<PathBuf>,
         world: Option<String>,
     ) -> PyResult<Self> {
+        if artifact::is_artifact(input) {
+            // Never run an artifact's machine code on a path that also takes
+            // untrusted wasm: loading one must be asked for by name.
+            return Err(pyclasses::new_err(
+                pyclasses::compile_error,
+                "this is a precompiled witbridge artifact, not wasm: load it with \
+                 Component.deserialize() (only if you made it yourself)",
+            ));
+        }
         let engine = engine_or_default(py, engine)?;
         let wit = match (wit, world) {
             (Some(path), world) => Some(WitSource { path, world }),
@@ -78,26 +95,70 @@ impl Component {
             }
             (None, None) => None,
         };
-        let wasm_engine = engine.get().inner.clone();
+        let engine_ref = engine.get();
+        let keep_source = engine_ref.fuel_on_demand();
         // Componentizing and compiling take long enough that other Python
         // threads should run meanwhile.
-        let (inner, desc) = py
+        let (inner, desc, source) = py
             .detach(|| {
                 let bytes = component_bytes(input, wit.as_ref())?;
-                let inner =
-                    wasmtime::component::Component::new(&wasm_engine, &bytes).map_err(|e| {
-                        LoadError::Compile(format!("invalid WebAssembly component: {e:#}"))
-                    })?;
-                Ok::<_, LoadError>((inner, describe(&bytes, wit.as_ref())?))
+                let (inner, desc) = compile(
+                    &engine_ref.base.engine,
+                    &bytes,
+                    wit.as_ref(),
+                    engine_ref.cache.as_ref(),
+                )?;
+                let source = keep_source.then(|| Arc::<[u8]>::from(bytes));
+                Ok::<_, LoadError>((inner, desc, source))
             })
             .map_err(load_error)?;
-        Ok(Component {
+        Ok(Self::new(engine, inner, desc, source))
+    }
+
+    fn new(
+        engine: Py<Engine>,
+        inner: wasmtime::component::Component,
+        desc: Description,
+        source: Option<Arc<[u8]>>,
+    ) -> Self {
+        Component {
             engine,
             inner,
+            fueled: OnceLock::new(),
+            source,
             desc: Arc::new(desc),
             classes: TypeClasses::default(),
             signatures: Mutex::default(),
-        })
+        }
+    }
+
+    /// The component compiled for `variant` of its engine: the base one, or
+    /// the fuel-metering one (compiled, or loaded from the cache, on first use).
+    pub fn for_variant(
+        &self,
+        py: Python<'_>,
+        variant: &Variant,
+    ) -> PyResult<wasmtime::component::Component> {
+        let engine = self.engine.get();
+        if std::ptr::eq(variant, &*engine.base) {
+            return Ok(self.inner.clone());
+        }
+        if let Some(compiled) = self.fueled.get() {
+            return Ok(compiled.clone());
+        }
+        let Some(source) = &self.source else {
+            return Err(pyclasses::new_err(
+                pyclasses::error,
+                "Limits(fuel=...) needs this component compiled with fuel metering, but it was \
+                 deserialized from an artifact without it: deserialize it into an \
+                 Engine(fuel=True), or load it from its .wasm file",
+            ));
+        };
+        let cache = engine.cache.as_ref();
+        let compiled = py
+            .detach(|| compile(&variant.engine, source, None, cache).map(|(c, _)| c))
+            .map_err(load_error)?;
+        Ok(self.fueled.get_or_init(|| compiled).clone())
     }
 
     /// The interface id of an export named by its full WIT name.
@@ -234,6 +295,37 @@ impl Component {
             ));
         }
         Self::compile(py, text.as_bytes(), engine, wit, world)
+    }
+
+    /// The compiled component as bytes, for :meth:`deserialize`: machine
+    /// code for this engine's settings and this wasmtime version, plus the
+    /// component's world and a checksum.
+    fn serialize<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = py
+            .detach(|| artifact::serialize(&self.inner, &self.desc))
+            .map_err(load_error)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Loads what :meth:`serialize` wrote, without compiling.
+    ///
+    /// The bytes must come from :meth:`serialize` with an engine of the same
+    /// settings and the same witbridge and wasmtime versions; anything else,
+    /// and damaged bytes, raise ``CompileError``. They are machine code that
+    /// will run in this process: load only artifacts you made yourself.
+    #[staticmethod]
+    #[pyo3(signature = (data, *, engine = None))]
+    fn deserialize(
+        py: Python<'_>,
+        data: PyBackedBytes,
+        engine: Option<Py<Engine>>,
+    ) -> PyResult<Self> {
+        let engine = engine_or_default(py, engine)?;
+        let base = engine.get().base.engine.clone();
+        let (inner, desc) = py
+            .detach(|| artifact::deserialize(&base, &data))
+            .map_err(load_error)?;
+        Ok(Self::new(engine, inner, desc, None))
     }
 
     /// The component's world as WIT text.

@@ -1,10 +1,39 @@
 //! `witbridge.Engine`: compiles components; shared by everything made with it.
 
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use witbridge_core::artifact::{CompileCache, default_cache_dir};
 use witbridge_core::engine::{EngineOptions, new_engine};
+use witbridge_core::ticker::Ticker;
 
 use crate::pyclasses;
+
+/// One wasmtime engine with the ticker that drives its epochs.
+pub struct Variant {
+    pub engine: wasmtime::Engine,
+    /// Present when the engine has epoch interruption.
+    pub ticker: Option<Ticker>,
+    pub fuel: bool,
+}
+
+impl Variant {
+    fn new(options: EngineOptions) -> PyResult<Arc<Self>> {
+        let engine = new_engine(options).map_err(|e| {
+            pyclasses::new_err(pyclasses::error, format!("cannot create engine: {e:#}"))
+        })?;
+        let ticker = options
+            .epoch_interruption
+            .then(|| Ticker::new(engine.clone()));
+        Ok(Arc::new(Variant {
+            engine,
+            ticker,
+            fuel: options.fuel,
+        }))
+    }
+}
 
 /// Compiles and runs components.
 ///
@@ -12,28 +41,115 @@ use crate::pyclasses;
 /// programs never build one: a process-wide default engine is used wherever
 /// ``engine=`` is left out.
 ///
-/// ``fuel=True`` counts the instructions a guest runs and
-/// ``epoch_interruption=True`` lets a running guest be interrupted; each
-/// costs a little speed, so both are off by default.
+/// ``fuel``: ``None`` (the default) compiles fuel metering only into the
+/// instances that get a ``Limits(fuel=...)`` budget (a second compiled
+/// variant of the component, made when first needed), ``True`` into every
+/// instance, ``False`` into none (then fuel limits are refused).
+/// ``epoch_interruption=True`` (the default) lets ``Limits(timeout=...)``
+/// and Ctrl-C stop a running guest, at the price of a counter check at each
+/// loop iteration. ``cache_dir`` is where compiled components are kept
+/// (``None``: no cache); by default the user's cache directory, or
+/// ``$WITBRIDGE_CACHE_DIR``.
 #[pyclass(frozen, module = "witbridge._native")]
 pub struct Engine {
-    pub inner: wasmtime::Engine,
-    pub options: EngineOptions,
+    /// What every component is compiled for.
+    pub base: Arc<Variant>,
+    /// With fuel metering, for instances with a fuel budget (`fuel=None` only).
+    fueled: OnceLock<Arc<Variant>>,
+    /// `Some(true)`/`Some(false)`: fuel always/never; `None`: on demand.
+    fuel: Option<bool>,
+    pub cache: Option<CompileCache>,
+}
+
+/// What `Engine(cache_dir=...)` was given.
+#[derive(FromPyObject)]
+enum CacheDir {
+    Path(PathBuf),
+    Default(DefaultMarker),
+}
+
+/// The `...` (Ellipsis) default of `cache_dir`: "the user's cache directory".
+struct DefaultMarker;
+
+impl<'py> FromPyObject<'py> for DefaultMarker {
+    fn extract_bound(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        if obj.is(obj.py().Ellipsis()) {
+            Ok(DefaultMarker)
+        } else {
+            Err(pyo3::exceptions::PyTypeError::new_err(
+                "cache_dir must be a path, None (no cache) or ... (the default)",
+            ))
+        }
+    }
+}
+
+impl Engine {
+    /// The variant to instantiate in: with fuel metering if `fuel` is asked.
+    pub fn variant(&self, fuel: bool) -> PyResult<&Arc<Variant>> {
+        match (fuel, self.fuel) {
+            (false, _) | (true, Some(true)) => Ok(&self.base),
+            (true, Some(false)) => Err(pyclasses::new_err(
+                pyclasses::error,
+                "Limits(fuel=...) needs an engine that meters fuel; this one was made with \
+                 Engine(fuel=False) (use fuel=None or fuel=True)",
+            )),
+            (true, None) => {
+                if let Some(v) = self.fueled.get() {
+                    return Ok(v);
+                }
+                let options = EngineOptions {
+                    fuel: true,
+                    epoch_interruption: self.base.ticker.is_some(),
+                };
+                let made = Variant::new(options)?;
+                Ok(self.fueled.get_or_init(|| made))
+            }
+        }
+    }
+
+    /// Whether components compiled for this engine may need a fuel variant
+    /// later (and so must keep their bytes).
+    pub fn fuel_on_demand(&self) -> bool {
+        self.fuel.is_none()
+    }
+
+    pub fn epoch_interruption(&self) -> bool {
+        self.base.ticker.is_some()
+    }
+
+    fn build(
+        fuel: Option<bool>,
+        epoch_interruption: bool,
+        cache_dir: Option<CacheDir>,
+    ) -> PyResult<Self> {
+        let base = Variant::new(EngineOptions {
+            fuel: fuel == Some(true),
+            epoch_interruption,
+        })?;
+        let cache = match cache_dir {
+            None => None,
+            Some(CacheDir::Path(dir)) => Some(CompileCache::new(dir)),
+            Some(CacheDir::Default(_)) => default_cache_dir().map(CompileCache::new),
+        };
+        Ok(Engine {
+            base,
+            fueled: OnceLock::new(),
+            fuel,
+            cache,
+        })
+    }
 }
 
 #[pymethods]
 impl Engine {
     #[new]
-    #[pyo3(signature = (*, fuel = false, epoch_interruption = false))]
-    fn new(fuel: bool, epoch_interruption: bool) -> PyResult<Self> {
-        let options = EngineOptions {
-            fuel,
-            epoch_interruption,
-        };
-        let inner = new_engine(options).map_err(|e| {
-            pyclasses::new_err(pyclasses::error, format!("cannot create engine: {e:#}"))
-        })?;
-        Ok(Engine { inner, options })
+    #[pyo3(signature = (*, fuel = None, epoch_interruption = true, cache_dir = Some(CacheDir::Default(DefaultMarker))))]
+    fn new(
+        fuel: Option<bool>,
+        epoch_interruption: bool,
+        cache_dir: Option<CacheDir>,
+    ) -> PyResult<Self> {
+        Self::build(fuel, epoch_interruption, cache_dir)
     }
 
     /// The process-wide engine used where ``engine=`` is not given.
@@ -41,27 +157,45 @@ impl Engine {
     pub fn default(py: Python<'_>) -> PyResult<Py<Engine>> {
         static DEFAULT: PyOnceLock<Py<Engine>> = PyOnceLock::new();
         DEFAULT
-            .get_or_try_init(py, || Py::new(py, Engine::new(false, false)?))
+            .get_or_try_init(py, || {
+                Py::new(
+                    py,
+                    Engine::build(None, true, Some(CacheDir::Default(DefaultMarker)))?,
+                )
+            })
             .map(|e| e.clone_ref(py))
     }
 
-    /// Whether fuel metering is on.
-    #[getter]
-    fn fuel(&self) -> bool {
-        self.options.fuel
+    /// ``True``, ``False`` or ``None`` (only for instances with a fuel budget).
+    #[getter(fuel)]
+    fn fuel_setting(&self) -> Option<bool> {
+        self.fuel
     }
 
-    /// Whether epoch interruption is on.
+    /// Whether running guests can be interrupted (timeouts, Ctrl-C).
+    #[getter(epoch_interruption)]
+    fn epoch_interruption_setting(&self) -> bool {
+        self.epoch_interruption()
+    }
+
+    /// The compile cache's directory, or None when caching is off.
     #[getter]
-    fn epoch_interruption(&self) -> bool {
-        self.options.epoch_interruption
+    fn cache_dir(&self) -> Option<PathBuf> {
+        self.cache.as_ref().map(|c| c.dir().to_path_buf())
     }
 
     fn __repr__(&self) -> String {
+        let fuel = match self.fuel {
+            None => "None",
+            Some(b) => py_bool(b),
+        };
+        let cache = match &self.cache {
+            Some(c) => format!("{:?}", c.dir().display().to_string()),
+            None => "None".into(),
+        };
         format!(
-            "Engine(fuel={}, epoch_interruption={})",
-            py_bool(self.options.fuel),
-            py_bool(self.options.epoch_interruption)
+            "Engine(fuel={fuel}, epoch_interruption={}, cache_dir={cache})",
+            py_bool(self.epoch_interruption()),
         )
     }
 }

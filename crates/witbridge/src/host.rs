@@ -16,8 +16,8 @@ use wasmtime::{AsContextMut, StoreContextMut};
 
 use crate::convert::Cx;
 use crate::function::{Function, Returns, Signature};
-use crate::instance::Host;
 use crate::pyclasses;
+use crate::store::Host;
 
 /// The error wasmtime sees when a host function raised; never shown to users.
 #[derive(Debug)]

@@ -1,11 +1,13 @@
 //! `Instance`: one instantiated component with its own wasmtime `Store`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::time::Instant;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
 use wasmtime::component::{Func, ResourceAny, Val};
 use wasmtime::{AsContextMut, Store, StoreContextMut};
 use witbridge_core::describe::Item;
@@ -15,19 +17,12 @@ use witbridge_core::wit_parser::{FunctionKind, TypeDefKind, TypeId, TypeOwner};
 use crate::classes::TypeClass;
 use crate::component::Component;
 use crate::convert::{Cx, Owner};
+use crate::engine::Variant;
 use crate::function::{Function, Signature};
 use crate::pyclasses;
+use crate::store::{Host, Interrupted};
 use crate::trap::call_failure;
-
-/// What each store carries for its host.
-#[derive(Default)]
-pub struct Host {
-    /// The exception a host function raised, waiting to be re-raised by the
-    /// call that entered the guest (see `host.rs`).
-    pub pending: Option<PyErr>,
-    /// The Python objects of host resources the guest holds.
-    pub resources: crate::host_resources::HostTable,
-}
+use crate::wasi::Captured;
 
 /// The mutable part of an instance, behind one lock.
 pub struct State {
@@ -42,7 +37,15 @@ pub struct State {
 #[pyclass(frozen, module = "witbridge._native")]
 pub struct Instance {
     pub component: Py<Component>,
+    /// The engine variant the instance runs in (with fuel metering or not).
+    variant: Arc<Variant>,
+    /// The component as compiled for that variant.
+    compiled: wasmtime::component::Component,
     state: Mutex<State>,
+    /// Which thread holds `state` (a [`thread_token`]), 0 when none does.
+    holder: AtomicUsize,
+    /// The guest's captured stdout and stderr.
+    captured: Captured,
     /// Guest resources that Python garbage-collected while a call held the
     /// state; they are dropped the next time the instance is entered.
     deferred_drops: Mutex<Vec<ResourceAny>>,
@@ -59,11 +62,81 @@ fn unpoison<'a, T>(
     result.unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// An instance's state, taken by one thread for one call.
+pub struct Entered<'a> {
+    guard: MutexGuard<'a, State>,
+    holder: &'a AtomicUsize,
+}
+
+impl Deref for Entered<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.guard
+    }
+}
+
+impl DerefMut for Entered<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.guard
+    }
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        // Before the guard unlocks (fields drop after this body).
+        self.holder.store(0, Ordering::Release);
+    }
+}
+
+thread_local! {
+    static TOKEN: u8 = const { 0 };
+}
+
+/// A number unique to the current thread among live threads, never 0.
+fn thread_token() -> usize {
+    TOKEN.with(|t| t as *const u8 as usize)
+}
+
+/// How a guest call ended, when it didn't return.
+enum Failure {
+    /// The guest called WASI's `exit` with this code.
+    Exit(i32),
+    Raised(PyErr),
+}
+
+impl From<PyErr> for Failure {
+    fn from(err: PyErr) -> Self {
+        Failure::Raised(err)
+    }
+}
+
+impl Failure {
+    fn into_pyerr(self, what: &str) -> PyErr {
+        match self {
+            Failure::Raised(err) => err,
+            Failure::Exit(code) => pyclasses::new_err(
+                pyclasses::error,
+                format!("{what} called exit({code}); use Instance.run() to run a command"),
+            ),
+        }
+    }
+}
+
 impl Instance {
-    pub fn new(component: Py<Component>, state: State) -> Self {
+    pub fn new(
+        component: Py<Component>,
+        variant: Arc<Variant>,
+        compiled: wasmtime::component::Component,
+        state: State,
+        captured: Captured,
+    ) -> Self {
         Instance {
             component,
+            variant,
+            compiled,
             state: Mutex::new(state),
+            holder: AtomicUsize::new(0),
+            captured,
             deferred_drops: Mutex::default(),
             has_deferred_drops: AtomicBool::new(false),
             resource_classes: Mutex::default(),
@@ -72,14 +145,18 @@ impl Instance {
 
     /// Takes the instance's state for a call of (or lookup in) `what`.
     ///
-    /// The GIL is held for the whole of every call, so if the state is taken
-    /// it is taken by this very thread: a host function calling back into
-    /// the instance that called it. Waiting would deadlock; refuse instead.
-    pub fn enter(&self, what: &str) -> PyResult<MutexGuard<'_, State>> {
-        let mut state = match self.state.try_lock() {
-            Ok(state) => state,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => {
+    /// Another thread's call is waited for, with the GIL released. If this
+    /// very thread holds the state, a host function is calling back into
+    /// the instance that called it: waiting would deadlock, so refuse.
+    pub fn enter(&self, py: Python<'_>, what: &str) -> PyResult<Entered<'_>> {
+        let me = thread_token();
+        let guard = loop {
+            match self.state.try_lock() {
+                Ok(state) => break state,
+                Err(TryLockError::Poisoned(poisoned)) => break poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+            if self.holder.load(Ordering::Acquire) == me {
                 return Err(pyclasses::new_err(
                     pyclasses::error,
                     format!(
@@ -88,6 +165,14 @@ impl Instance {
                     ),
                 ));
             }
+            // Wait for the other thread's call without the GIL (its host
+            // functions need it), then race for the lock again.
+            py.detach(|| drop(unpoison(self.state.lock())));
+        };
+        self.holder.store(me, Ordering::Release);
+        let mut state = Entered {
+            guard,
+            holder: &self.holder,
         };
         if self.has_deferred_drops.swap(false, Ordering::Acquire) {
             let deferred = std::mem::take(&mut *unpoison(self.deferred_drops.lock()));
@@ -115,7 +200,7 @@ impl Instance {
         resource: ResourceAny,
         wit_name: &str,
     ) -> PyResult<()> {
-        let mut state = self.enter(&format!("drop of {wit_name}"))?;
+        let mut state = self.enter(py, &format!("drop of {wit_name}"))?;
         match Self::drop_in(&mut state, resource, wit_name) {
             Some(err) => Err(call_failure(py, err, &format!("dropping {wit_name}")).error),
             None => Ok(()),
@@ -145,15 +230,15 @@ impl Instance {
         results: &mut [Val],
         sig: &Signature,
     ) -> PyResult<()> {
-        let mut state = self.enter(&sig.qualified)?;
-        Self::run(py, &mut state, func, params, results, sig)
+        let mut state = self.enter(py, &sig.qualified)?;
+        self.run(py, &mut state, func, params, results, sig)
+            .map_err(|f| f.into_pyerr(&sig.qualified))
     }
 
     /// Calls an exported function with Python arguments: lower, call, lift.
     ///
     /// The state stays locked throughout, so that converters can reach the
-    /// store; the GIL stays held too: a call is a few hundred nanoseconds,
-    /// and handing the GIL over would cost about as much again.
+    /// store; the GIL is released only while the guest runs.
     pub fn invoke(
         slf: &Py<Instance>,
         py: Python<'_>,
@@ -162,7 +247,8 @@ impl Instance {
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
         let sig = &function.sig;
-        let mut state = slf.get().enter(&sig.qualified)?;
+        let this = slf.get();
+        let mut state = this.enter(py, &sig.qualified)?;
         Self::check_usable(&state, &sig.qualified)?; // before converters touch the store
         let wasm = state.instance;
         let params = {
@@ -182,7 +268,8 @@ impl Instance {
         };
         let mut results = [Val::Bool(false)];
         let results = &mut results[..sig.result_count()];
-        Self::run(py, &mut state, function.func, &params, results, sig)?;
+        this.run(py, &mut state, function.func, &params, results, sig)
+            .map_err(|f| f.into_pyerr(&sig.qualified))?;
         let result = results
             .first_mut()
             .map(|v| std::mem::replace(v, Val::Bool(false)));
@@ -206,49 +293,108 @@ impl Instance {
         }
     }
 
+    /// Enters the guest: the GIL is released, the epoch ticker runs, and
+    /// the call's deadline is set.
     fn run(
+        &self,
         py: Python<'_>,
         state: &mut State,
         func: Func,
         params: &[Val],
         results: &mut [Val],
         sig: &Signature,
-    ) -> PyResult<()> {
+    ) -> Result<(), Failure> {
         Self::check_usable(state, &sig.qualified)?;
-        let outcome = func.call(&mut state.store, params, results);
+        let store = &mut state.store;
+        if self.variant.ticker.is_some() {
+            let host = store.data_mut();
+            host.deadline = host.timeout.map(|t| Instant::now() + t);
+            // The callback runs at the next tick and then at every tick.
+            store.set_epoch_deadline(1);
+        }
+        let ticker = self.variant.ticker.as_ref();
+        let outcome = py.detach(|| {
+            let _running = ticker.map(|t| t.enter());
+            func.call(&mut *store, params, results)
+        });
         let resources = &mut state.store.data_mut().resources;
         if !resources.lent.is_empty() {
             for rep in std::mem::take(&mut resources.lent) {
                 resources.remove(rep);
             }
         }
-        match outcome {
-            Ok(()) => Ok(()),
-            Err(_) if state.store.data().pending.is_some() => {
-                let raised = state
-                    .store
-                    .data_mut()
-                    .pending
-                    .take()
-                    .expect("checked above");
-                // The guest was unwound in the middle of its work: its state
-                // can't be trusted any more.
-                let kind = raised
-                    .get_type(py)
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default();
-                state.broken = Some(format!(
+        let err = match outcome {
+            Ok(()) => return Ok(()),
+            Err(err) => err,
+        };
+        if let Some(exit) = err.downcast_ref::<wasmtime_wasi::I32Exit>() {
+            state.broken = Some(format!("the guest exited with code {}", exit.0));
+            return Err(Failure::Exit(exit.0));
+        }
+        if let Some(raised) = state.store.data_mut().pending.take() {
+            // The guest was unwound in the middle of its work: its state
+            // can't be trusted any more.
+            let kind = raised
+                .get_type(py)
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+            state.broken = Some(if err.is::<Interrupted>() {
+                format!("{kind} interrupted an earlier call to {}", sig.qualified)
+            } else {
+                format!(
                     "a host function raised {kind} during an earlier call to {}",
                     sig.qualified
-                ));
-                Err(raised)
-            }
-            Err(err) => {
-                let failure = call_failure(py, err, &sig.qualified);
-                state.broken = Some(format!("an earlier call failed ({})", failure.summary));
-                Err(failure.error)
-            }
+                )
+            });
+            return Err(Failure::Raised(raised));
+        }
+        let failure = call_failure(py, err, &sig.qualified);
+        state.broken = Some(format!("an earlier call failed ({})", failure.summary));
+        Err(Failure::Raised(failure.error))
+    }
+
+    /// Runs the `wasi:cli/run` export and returns the exit code.
+    fn run_command(slf: &Py<Instance>, py: Python<'_>) -> PyResult<i32> {
+        let this = slf.get();
+        let component = this.component.get();
+        let interface = component
+            .desc
+            .exports()
+            .into_iter()
+            .map(|(name, _)| name)
+            .find(|name| {
+                name.strip_prefix("wasi:cli/run@")
+                    .is_some_and(|v| v.starts_with("0.2."))
+            })
+            .ok_or_else(|| {
+                pyclasses::new_err(
+                    pyclasses::error,
+                    "run() needs a command component (one that exports wasi:cli/run); this one \
+                     doesn't: call its exports instead",
+                )
+            })?;
+        let function = {
+            let mut state = this.enter(py, "run")?;
+            let wasm = state.instance;
+            Self::make_function(py, slf, &mut state.store, wasm, Some(&interface), "run")?
+        };
+        let mut state = this.enter(py, &function.sig.qualified)?;
+        let mut results = [Val::Bool(false)];
+        match this.run(
+            py,
+            &mut state,
+            function.func,
+            &[],
+            &mut results,
+            &function.sig,
+        ) {
+            Ok(()) => Ok(match &results[0] {
+                Val::Result(Ok(_)) => 0,
+                _ => 1,
+            }),
+            Err(Failure::Exit(code)) => Ok(code),
+            Err(Failure::Raised(err)) => Err(err),
         }
     }
 
@@ -262,9 +408,10 @@ impl Instance {
         interface: Option<&str>,
         name: &str,
     ) -> PyResult<Function> {
-        let component = slf.get().component.get();
+        let this = slf.get();
+        let component = this.component.get();
         let sig = component.signature(py, interface, name)?;
-        let inner = &component.inner;
+        let inner = &this.compiled;
         let index = match interface {
             Some(iface) => inner
                 .get_export_index(None, iface)
@@ -356,7 +503,7 @@ impl Instance {
     /// name of its interface, or None for a root-level function.
     #[pyo3(signature = (interface, name))]
     fn _function(slf: &Bound<'_, Self>, interface: Option<&str>, name: &str) -> PyResult<Function> {
-        let mut state = slf.get().enter(name)?;
+        let mut state = slf.get().enter(slf.py(), name)?;
         let wasm = state.instance;
         Self::make_function(
             slf.py(),
@@ -392,7 +539,7 @@ impl Instance {
             return Ok(dict);
         }
         let slf_py = slf.clone().unbind();
-        let mut state = this.enter(interface)?;
+        let mut state = this.enter(py, interface)?;
         let wasm = state.instance;
         let mut store = state.store.as_context_mut();
         for (name, id) in resources {
@@ -404,11 +551,43 @@ impl Instance {
         Ok(dict)
     }
 
+    /// Runs a command component's ``wasi:cli/run`` export; returns its exit code.
+    fn _run(slf: &Bound<'_, Self>) -> PyResult<i32> {
+        Self::run_command(&slf.clone().unbind(), slf.py())
+    }
+
+    /// What the guest wrote to a captured stdout so far (None when not captured).
+    #[getter]
+    fn stdout<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        self.captured
+            .stdout
+            .as_ref()
+            .map(|pipe| PyBytes::new(py, &pipe.contents()))
+    }
+
+    /// What the guest wrote to a captured stderr so far (None when not captured).
+    #[getter]
+    fn stderr<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        self.captured
+            .stderr
+            .as_ref()
+            .map(|pipe| PyBytes::new(py, &pipe.contents()))
+    }
+
+    /// The fuel the instance has left, or None without a fuel limit.
+    #[getter]
+    fn fuel(&self, py: Python<'_>) -> PyResult<Option<u64>> {
+        if !self.variant.fuel {
+            return Ok(None);
+        }
+        Ok(self.enter(py, "fuel")?.store.get_fuel().ok())
+    }
+
     /// How many host resource objects the guest holds (for leak checks).
     #[getter]
-    fn _host_resource_count(&self) -> PyResult<usize> {
+    fn _host_resource_count(&self, py: Python<'_>) -> PyResult<usize> {
         Ok(self
-            .enter("_host_resource_count")?
+            .enter(py, "_host_resource_count")?
             .store
             .data()
             .resources
@@ -417,7 +596,7 @@ impl Instance {
 
     /// Whether an earlier call trapped, leaving the instance unusable.
     #[getter]
-    fn broken(&self) -> PyResult<bool> {
-        Ok(self.enter("broken")?.broken.is_some())
+    fn broken(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(self.enter(py, "broken")?.broken.is_some())
     }
 }

@@ -15,7 +15,9 @@ mod instance;
 mod linker;
 mod pyclasses;
 mod resource;
+mod store;
 mod trap;
+mod wasi;
 
 use pyo3::prelude::*;
 

@@ -8,18 +8,20 @@ use pyo3::types::{PyDict, PyString};
 use wasmtime::Store;
 use wasmtime::component::ResourceType;
 use witbridge_core::describe::Item;
-use witbridge_core::names;
 use witbridge_core::wit_parser::{Function as WitFunction, FunctionKind, TypeDefKind, TypeId};
 use witbridge_core::wit_text;
+use witbridge_core::{names, wasi};
 
 use crate::component::Component;
 use crate::engine::{Engine, engine_or_default};
 use crate::function::Signature;
 use crate::host::HostFunction;
 use crate::host_resources::{finalize, next_payload};
-use crate::instance::{Host, Instance, State};
+use crate::instance::{Instance, State};
 use crate::pyclasses;
+use crate::store::{Host, StoreLimits, on_epoch};
 use crate::trap::call_failure;
+use crate::wasi::WasiSpec;
 
 /// Provides imports and instantiates components.
 ///
@@ -35,6 +37,8 @@ pub struct Linker {
     definitions: Mutex<Vec<(String, Py<PyAny>)>>,
     /// (interface, resource name, class), latest definition last.
     resources: Mutex<Vec<(String, String, Py<PyAny>)>>,
+    /// The WASI configuration from `wasi()`; the sandbox when never called.
+    wasi: Mutex<Option<Arc<WasiSpec>>>,
 }
 
 /// How an imported function is implemented.
@@ -67,6 +71,8 @@ struct Plan<'a> {
     functions: Vec<Resolved<'a>>,
     resources: Vec<ResolvedResource>,
     missing: Vec<String>,
+    /// Whether some import is left to WASI.
+    uses_wasi: bool,
 }
 
 impl Linker {
@@ -142,6 +148,18 @@ impl Linker {
                 }
                 Item::Interface { id, .. } => id,
             };
+            // WASI provides what the user didn't define themselves.
+            if wasi::is_wasi(&name) && self.definition(py, &name).is_none() {
+                if wasi::is_provided(&name) {
+                    plan.uses_wasi = true;
+                } else {
+                    plan.missing.push(format!(
+                        "  interface {name}: witbridge's WASI (preview 2, wasi:*@0.2) doesn't \
+                         provide it; implement it with Linker.define({name:?}, ...)"
+                    ));
+                }
+                continue;
+            }
             let iface = &resolve.interfaces[id];
             // Resources first: their classes implement their functions.
             let mut classes = Vec::new();
@@ -267,6 +285,7 @@ impl Linker {
             engine: engine_or_default(py, engine)?,
             definitions: Mutex::default(),
             resources: Mutex::default(),
+            wasi: Mutex::default(),
         })
     }
 
@@ -321,21 +340,59 @@ impl Linker {
         Ok(())
     }
 
-    /// Instantiates `component` in a store of its own.
-    fn instantiate(&self, py: Python<'_>, component: Py<Component>) -> PyResult<Instance> {
+    /// Gives instances that import WASI this configuration (a
+    /// ``witbridge.WasiConfig``) instead of the default sandbox.
+    fn _wasi(&self, config: &Bound<'_, PyAny>) -> PyResult<()> {
+        let spec = WasiSpec::from_config(config)?;
+        *self.wasi.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(spec));
+        Ok(())
+    }
+
+    /// Instantiates `component` in a store of its own, within `limits` (a
+    /// ``witbridge.Limits``).
+    #[pyo3(signature = (component, limits = None))]
+    fn instantiate(
+        &self,
+        py: Python<'_>,
+        component: Py<Component>,
+        limits: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Instance> {
         let comp = component.get();
         let engine = self.engine.get();
-        if !wasmtime::Engine::same(&engine.inner, &comp.engine.get().inner) {
+        if !self.engine.is(&comp.engine) {
             return Err(pyclasses::new_err(
                 pyclasses::link_error,
                 "the component was compiled with another engine than this linker's",
             ));
         }
+        let limits = StoreLimits::from_py(limits)?;
+        if limits.timeout.is_some() && !engine.epoch_interruption() {
+            return Err(pyclasses::new_err(
+                pyclasses::error,
+                "Limits(timeout=...) needs an engine with epoch interruption; this one was made \
+                 with Engine(epoch_interruption=False)",
+            ));
+        }
+        let variant = engine.variant(limits.fuel.is_some())?.clone();
+        let compiled = comp.for_variant(py, &variant)?;
         let plan = self.plan(py, comp)?;
-        let mut linker = wasmtime::component::Linker::<Host>::new(&engine.inner);
+        let mut linker = wasmtime::component::Linker::<Host>::new(&variant.engine);
+        // The user's definitions may replace parts of WASI.
+        linker.allow_shadowing(true);
         let link_error =
             |e: wasmtime::Error| pyclasses::new_err(pyclasses::link_error, format!("{e:#}"));
         let mut host = Host::default();
+        let mut captured = crate::wasi::Captured::default();
+        if plan.uses_wasi {
+            wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link_error)?;
+            let spec = self.wasi.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let (ctx, streams) = match spec {
+                Some(spec) => spec.build(py)?,
+                None => WasiSpec::sandbox().build(py)?,
+            };
+            host.wasi = Some(ctx);
+            captured = streams;
+        }
         for resource in &plan.resources {
             let payload = next_payload();
             host.resources.payloads.insert(resource.id, payload);
@@ -390,30 +447,43 @@ impl Linker {
             };
             defined.map_err(link_error)?;
         }
-        let mut store = Store::new(&engine.inner, host);
-        if engine.options.fuel {
+        host.limiter = limits.limiter;
+        host.timeout = limits.timeout;
+        let mut store = Store::new(&variant.engine, host);
+        store.limiter(|host| &mut host.limiter);
+        if variant.fuel {
             // Without a budget of its own, an instance may run as long as it likes.
             store
-                .set_fuel(u64::MAX)
+                .set_fuel(limits.fuel.unwrap_or(u64::MAX))
                 .map_err(|e| pyclasses::new_err(pyclasses::error, format!("{e:#}")))?;
         }
-        if engine.options.epoch_interruption {
-            store.epoch_deadline_trap();
-            store.set_epoch_deadline(u64::MAX / 2);
+        if variant.ticker.is_some() {
+            store.epoch_deadline_callback(on_epoch);
+            store.set_epoch_deadline(1);
+            let host = store.data_mut();
+            host.deadline = host.timeout.map(|t| std::time::Instant::now() + t);
         }
-        let instance = linker.instantiate(&mut store, &comp.inner).map_err(|e| {
-            match store.data_mut().pending.take() {
-                Some(raised) => raised,
-                None => call_failure(py, e, "instantiating the component").error,
-            }
+        // Instantiating runs the guest's start code: like any call, without
+        // the GIL and within the limits.
+        let ticker = variant.ticker.as_ref();
+        let instantiated = py.detach(|| {
+            let _running = ticker.map(|t| t.enter());
+            linker.instantiate(&mut store, &compiled)
+        });
+        let instance = instantiated.map_err(|e| match store.data_mut().pending.take() {
+            Some(raised) => raised,
+            None => call_failure(py, e, "instantiating the component").error,
         })?;
         Ok(Instance::new(
             component,
+            variant,
+            compiled,
             State {
                 store,
                 instance,
                 broken: None,
             },
+            captured,
         ))
     }
 

@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 use wasmtime::{Trap, WasmBacktrace};
+use witbridge_core::limits::{LimitExceeded, TimedOut};
 
 use crate::pyclasses;
 
@@ -30,13 +31,21 @@ fn snake_case(name: &str) -> String {
 
 /// Describes an error returned by wasmtime for a call of `what`.
 ///
-/// A real trap carries a [`Trap`] code; other failures (a guest returning a
-/// string pointer outside its memory, invalid UTF-8, a bad `realloc`) are
-/// the guest breaking the canonical ABI and become a `Trap` without code.
+/// A real trap carries a [`Trap`] code, and so do the sandbox's limits
+/// (`timeout`, `memory_limit`, `table_limit`; fuel is wasmtime's
+/// `out_of_fuel`). Other failures (a guest returning a string pointer
+/// outside its memory, invalid UTF-8, a bad `realloc`) are the guest
+/// breaking the canonical ABI and become a `Trap` without code.
 pub fn call_failure(py: Python<'_>, err: wasmtime::Error, what: &str) -> CallFailure {
-    let code = err
-        .downcast_ref::<Trap>()
-        .map(|t| snake_case(&format!("{t:?}")));
+    let code = if let Some(trap) = err.downcast_ref::<Trap>() {
+        Some(snake_case(&format!("{trap:?}")))
+    } else if let Some(limit) = err.downcast_ref::<LimitExceeded>() {
+        Some(limit.code().to_owned())
+    } else if err.is::<TimedOut>() {
+        Some("timeout".to_owned())
+    } else {
+        None
+    };
     let backtrace = err
         .downcast_ref::<WasmBacktrace>()
         .map(|bt| bt.to_string().trim_end().to_owned());

@@ -3,8 +3,9 @@
 use pyo3::prelude::*;
 use wasmtime::StoreContextMut;
 
-use crate::instance::{Host, Instance};
+use crate::instance::Instance;
 use crate::resource::ResourceHandle;
+use crate::store::Host;
 
 /// The instance whose exports are being called, for wrapping the resources
 /// it returns.

@@ -1,0 +1,143 @@
+//! The epoch ticker: a thread that advances an engine's epoch while guest
+//! code runs, so that timeouts and Ctrl-C can interrupt it.
+//!
+//! wasmtime checks the epoch at function entries and loop back-edges; when
+//! it passes a store's deadline, the store's callback decides whether the
+//! guest goes on. The ticker only ticks while at least one call is inside a
+//! guest and parks itself after a second without calls, so a program that
+//! isn't calling wasm pays for no wake-ups at all.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread::{self, Thread};
+use std::time::Duration;
+
+/// How often the epoch advances: the resolution of timeouts and how soon
+/// Ctrl-C is noticed.
+pub const TICK: Duration = Duration::from_millis(10);
+
+/// Ticks without any call before the thread parks.
+const IDLE_TICKS: u32 = 100;
+
+struct Shared {
+    engine: wasmtime::Engine,
+    /// Calls inside a guest right now.
+    active: AtomicUsize,
+    stop: AtomicBool,
+}
+
+/// Advances one engine's epoch while calls are running.
+pub struct Ticker {
+    shared: Arc<Shared>,
+    thread: OnceLock<Thread>,
+}
+
+/// Held for the duration of one call; see [`Ticker::enter`].
+pub struct Running<'a>(&'a Ticker);
+
+impl Ticker {
+    /// A ticker for `engine`; its thread starts with the first call.
+    pub fn new(engine: wasmtime::Engine) -> Self {
+        Ticker {
+            shared: Arc::new(Shared {
+                engine,
+                active: AtomicUsize::new(0),
+                stop: AtomicBool::new(false),
+            }),
+            thread: OnceLock::new(),
+        }
+    }
+
+    /// Marks a call as running until the returned guard is dropped.
+    ///
+    /// Costs two atomic operations, plus an unpark (itself one atomic swap
+    /// unless the thread really sleeps) when no other call was running.
+    pub fn enter(&self) -> Running<'_> {
+        if self.shared.active.fetch_add(1, Ordering::AcqRel) == 0 {
+            self.thread().unpark();
+        }
+        Running(self)
+    }
+
+    fn thread(&self) -> &Thread {
+        self.thread.get_or_init(|| {
+            let shared = Arc::clone(&self.shared);
+            thread::Builder::new()
+                .name("witbridge-epoch".into())
+                .spawn(move || tick(&shared))
+                .expect("cannot start the witbridge epoch thread")
+                .thread()
+                .clone()
+        })
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.shared.active.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.get() {
+            thread.unpark();
+        }
+    }
+}
+
+fn tick(shared: &Shared) {
+    let mut idle = 0;
+    while !shared.stop.load(Ordering::Acquire) {
+        if shared.active.load(Ordering::Acquire) == 0 {
+            idle += 1;
+            if idle >= IDLE_TICKS {
+                // A call starting meanwhile unparks us; an unpark that comes
+                // before the park makes it return at once, so none is lost.
+                thread::park();
+                idle = 0;
+                continue;
+            }
+        } else {
+            idle = 0;
+        }
+        thread::sleep(TICK);
+        shared.engine.increment_epoch();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn an_interrupted_loop_stops_within_ticks() {
+        let mut config = wasmtime::Config::new();
+        config.epoch_interruption(true);
+        let engine = wasmtime::Engine::new(&config).unwrap();
+        let module =
+            wasmtime::Module::new(&engine, r#"(module (func (export "spin") (loop (br 0))))"#)
+                .unwrap();
+        let mut store = wasmtime::Store::new(&engine, ());
+        store.set_epoch_deadline(3);
+        store.epoch_deadline_trap();
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let spin = instance
+            .get_typed_func::<(), ()>(&mut store, "spin")
+            .unwrap();
+        let ticker = Ticker::new(engine);
+        let started = Instant::now();
+        let outcome = {
+            let _running = ticker.enter();
+            spin.call(&mut store, ())
+        };
+        let err = outcome.unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<wasmtime::Trap>(),
+            Some(&wasmtime::Trap::Interrupt)
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+}

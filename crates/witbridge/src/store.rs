@@ -1,0 +1,135 @@
+//! What each instance's wasmtime `Store` carries, and the store's hooks:
+//! the resource limiter and the epoch callback behind timeouts and Ctrl-C.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use pyo3::prelude::*;
+use wasmtime::component::ResourceTable;
+use wasmtime::{StoreContextMut, UpdateDeadline};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use witbridge_core::limits::{Limiter, ResourceLimits, TimedOut};
+
+/// What each store carries for its host.
+#[derive(Default)]
+pub struct Host {
+    /// The exception a host function raised (or the `KeyboardInterrupt` a
+    /// signal handler did), waiting to be re-raised by the call that entered
+    /// the guest (see `host.rs`).
+    pub pending: Option<PyErr>,
+    /// The Python objects of host resources the guest holds.
+    pub resources: crate::host_resources::HostTable,
+    /// WASI's context, when the component imports WASI.
+    pub wasi: Option<WasiCtx>,
+    /// WASI's resources (streams, files, ...).
+    pub table: ResourceTable,
+    pub limiter: Limiter,
+    /// The longest a single call may run.
+    pub timeout: Option<Duration>,
+    /// When the running call must end (from `timeout`).
+    pub deadline: Option<Instant>,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            // WASI is only linked into stores that were given a context.
+            ctx: self
+                .wasi
+                .as_mut()
+                .expect("a WASI call in a store without WASI"),
+            table: &mut self.table,
+        }
+    }
+}
+
+/// The error that unwinds a guest when Ctrl-C arrives; the
+/// `KeyboardInterrupt` itself waits in [`Host::pending`].
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted by a signal")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+thread_local! {
+    /// Whether this is Python's main thread, the only one signal handlers run on.
+    static MAIN_THREAD: Cell<Option<bool>> = const { Cell::new(None) };
+}
+
+fn on_main_thread(py: Python<'_>) -> bool {
+    MAIN_THREAD.with(|known| {
+        known.get().unwrap_or_else(|| {
+            let is_main = py
+                .import("threading")
+                .and_then(|t| {
+                    Ok(t.call_method0("current_thread")?
+                        .is(&t.call_method0("main_thread")?))
+                })
+                .unwrap_or(false);
+            known.set(Some(is_main));
+            is_main
+        })
+    })
+}
+
+/// Runs at each epoch tick while a guest runs (every `ticker::TICK`): ends
+/// the call if it is past its deadline, and lets Python's signal handlers
+/// run, so that Ctrl-C raises `KeyboardInterrupt` in a guest call too.
+pub fn on_epoch(mut store: StoreContextMut<'_, Host>) -> wasmtime::Result<UpdateDeadline> {
+    let host = store.data_mut();
+    if let (Some(deadline), Some(timeout)) = (host.deadline, host.timeout)
+        && Instant::now() >= deadline
+    {
+        return Err(wasmtime::Error::new(TimedOut(timeout)));
+    }
+    // Other threads learn once that they aren't the main one, and from
+    // then on don't take the GIL at every tick.
+    let maybe_main = MAIN_THREAD.with(Cell::get) != Some(false);
+    let signalled = maybe_main
+        .then(|| Python::attach(|py| on_main_thread(py).then(|| py.check_signals().err())))
+        .flatten()
+        .flatten();
+    if let Some(raised) = signalled {
+        host.pending = Some(raised);
+        return Err(wasmtime::Error::new(Interrupted));
+    }
+    Ok(UpdateDeadline::Continue(1))
+}
+
+/// A `witbridge.Limits`, read for one instantiation.
+#[derive(Default)]
+pub struct StoreLimits {
+    pub fuel: Option<u64>,
+    pub timeout: Option<Duration>,
+    pub limiter: Limiter,
+}
+
+impl StoreLimits {
+    /// Reads a `witbridge.Limits` (validated by its `__post_init__`), or
+    /// none at all.
+    pub fn from_py(limits: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let Some(limits) = limits.filter(|l| !l.is_none()) else {
+            return Ok(StoreLimits::default());
+        };
+        let get = |name: &str| -> PyResult<Option<usize>> { limits.getattr(name)?.extract() };
+        Ok(StoreLimits {
+            fuel: limits.getattr("fuel")?.extract()?,
+            timeout: limits
+                .getattr("timeout")?
+                .extract::<Option<f64>>()?
+                .map(Duration::from_secs_f64),
+            limiter: Limiter::new(ResourceLimits {
+                max_memory: get("max_memory")?,
+                max_table_elements: get("max_table_elements")?,
+                max_instances: get("max_instances")?,
+                max_tables: get("max_tables")?,
+                max_memories: get("max_memories")?,
+            }),
+        })
+    }
+}
