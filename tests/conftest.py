@@ -7,11 +7,16 @@ break or need a store of their own.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+# Compiled components go to a cache of this session's own, not the user's.
+os.environ.setdefault("WITBRIDGE_CACHE_DIR", tempfile.mkdtemp(prefix="witbridge-test-cache-"))
 
 import witbridge
 

@@ -20,8 +20,10 @@ from . import _native
 from ._classes import Resource
 from ._errors import CompileError, Err, Error, LinkError, Trap
 from ._instance import Exports, Instance, Namespace
+from ._limits import Limits
 from ._native import Component, Engine, Function
 from ._values import Ok, Some
+from ._wasi import Preopen, WasiConfig
 from ._world import FunctionType, InterfaceType, World
 
 try:
@@ -40,13 +42,16 @@ __all__ = [
     "FunctionType",
     "Instance",
     "InterfaceType",
+    "Limits",
     "LinkError",
     "Linker",
     "Namespace",
     "Ok",
+    "Preopen",
     "Resource",
     "Some",
     "Trap",
+    "WasiConfig",
     "World",
     "load",
 ]
@@ -59,9 +64,20 @@ class Linker(_native.Linker):
     component must be compiled with the same engine.
     """
 
-    def instantiate(self, component: Component) -> Instance:  # type: ignore[override]
-        """A new instance of ``component``, with a store of its own."""
-        return Instance(super().instantiate(component))
+    def wasi(self, config: WasiConfig | None = None) -> None:
+        """Gives instances that import WASI ``config`` instead of the default sandbox.
+
+        Without a call to ``wasi()``, a component importing WASI still gets
+        it, sandboxed (see :class:`WasiConfig`). WASI interfaces defined with
+        :meth:`define` replace witbridge's own.
+        """
+        self._wasi(config if config is not None else WasiConfig())
+
+    def instantiate(self, component: Component, *, limits: Limits | None = None) -> Instance:  # type: ignore[override]
+        """A new instance of ``component``, with a store of its own, within ``limits``."""
+        if limits is not None and not isinstance(limits, Limits):
+            raise TypeError(f"limits= takes a witbridge.Limits, got {type(limits).__name__}")
+        return Instance(super().instantiate(component, limits))
 
 
 def load(
@@ -71,6 +87,8 @@ def load(
     wit: str | os.PathLike[str] | None = None,
     world: str | None = None,
     imports: Mapping[str, object] | None = None,
+    wasi: WasiConfig | None = None,
+    limits: Limits | None = None,
 ) -> Instance:
     """Compile and instantiate a component in one step.
 
@@ -79,6 +97,8 @@ def load(
     (a .wit file or directory) and, if its package has several worlds,
     ``world=``. ``imports`` maps import names to their implementations, as
     :meth:`Linker.define` takes them (a function for a root-level import).
+    ``wasi`` configures WASI (default: the sandbox) and ``limits`` bounds the
+    instance (see :class:`Limits`).
     """
     if isinstance(source, bytes | bytearray | memoryview):
         component = Component.from_bytes(bytes(source), engine=engine, wit=wit, world=world)
@@ -87,4 +107,6 @@ def load(
     linker = Linker(component.engine)
     for name, implementation in (imports or {}).items():
         linker.define(name, implementation)
-    return linker.instantiate(component)
+    if wasi is not None:
+        linker.wasi(wasi)
+    return linker.instantiate(component, limits=limits)

@@ -99,6 +99,10 @@ class Instance:
         self._kinds = {name: kind for name, _, kind in exports}
         self.exports = Exports(self, [name for name, _, _ in exports])
         self.__dict__.update(self.component._types(None))
+        # A root-level export named `run` is a plain function, not a command:
+        # it takes the place of the method (instance attributes win over it).
+        if self._attrs.get("run", ("", ""))[1] == "function":
+            self.__dict__["run"] = self._export(self._attrs["run"][0])
 
     def _export(self, name: str) -> Namespace | Function:
         kind = self._kinds.get(name)
@@ -121,6 +125,36 @@ class Instance:
 
     def __dir__(self) -> list[str]:
         return sorted({*super().__dir__(), *self._attrs})
+
+    def run(self) -> int:
+        """Runs a command component (one exporting ``wasi:cli/run``); returns its exit code.
+
+        0 when ``run`` returned ``ok``, 1 when it returned ``err``, and the code
+        the guest passed to ``exit()`` otherwise. A command runs once: after
+        ``exit()`` the instance is spent. (A component exporting a root-level
+        function ``run`` has that function here instead.)
+        """
+        return self._native._run()
+
+    @property
+    def stdout(self) -> bytes | None:
+        """What the guest wrote to stdout so far, when it is captured (``stdout="capture"``)."""
+        return self._native.stdout
+
+    @property
+    def stderr(self) -> bytes | None:
+        """What the guest wrote to stderr so far, when it is captured (``stderr="capture"``)."""
+        return self._native.stderr
+
+    @property
+    def fuel(self) -> int | None:
+        """The fuel left of ``Limits(fuel=...)``, or None without a fuel limit."""
+        return self._native.fuel
+
+    @property
+    def broken(self) -> bool:
+        """Whether an earlier call trapped (or exited), leaving the instance unusable."""
+        return self._native.broken
 
     def __repr__(self) -> str:
         return f"<witbridge.Instance exports=[{', '.join(self.exports)}]>"

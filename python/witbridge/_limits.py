@@ -1,0 +1,50 @@
+"""Sandbox limits for an instance (DESIGN.md §1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an instance may use: ``linker.instantiate(comp, limits=Limits(...))``.
+
+    - ``fuel``: an instruction budget for the instance's whole life; running
+      out raises ``Trap`` with code ``out_of_fuel``. ``inst.fuel`` is what is left.
+    - ``timeout``: seconds each call (and the instantiation) may run; then
+      ``Trap`` with code ``timeout``. Checked every 10 ms.
+    - ``max_memory``: bytes of linear memory, all memories together; growing
+      past it raises ``Trap`` with code ``memory_limit``.
+    - ``max_table_elements``: elements per table (code ``table_limit``).
+    - ``max_instances``, ``max_tables``, ``max_memories``: how many the
+      store may create (instantiation fails beyond them).
+
+    ``None`` means no limit of that kind (wasmtime's defaults for counts).
+    """
+
+    fuel: int | None = None
+    timeout: float | None = None
+    max_memory: int | None = None
+    max_table_elements: int | None = None
+    max_instances: int | None = None
+    max_tables: int | None = None
+    max_memories: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("fuel", "max_memory", "max_table_elements", "max_instances", "max_tables", "max_memories"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"Limits({name}=...): expected an int, got {type(value).__name__}: {value!r}")
+            if value < 0:
+                raise ValueError(f"Limits({name}=...): must not be negative, got {value}")
+            if value >= 1 << 64:
+                raise ValueError(f"Limits({name}=...): {value} is too large")
+        if self.timeout is not None:
+            if isinstance(self.timeout, bool) or not isinstance(self.timeout, int | float):
+                raise TypeError(f"Limits(timeout=...): expected seconds as a number, got {self.timeout!r}")
+            if not self.timeout > 0 or self.timeout == float("inf"):
+                raise ValueError(
+                    f"Limits(timeout=...): expected a positive, finite number of seconds, got {self.timeout}"
+                )
