@@ -94,10 +94,13 @@ def test_a_component_that_is_no_command(capfd: pytest.CaptureFixture[str]) -> No
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_stops_a_spinning_guest() -> None:
     child = subprocess.Popen(
-        [sys.executable, "-m", "witbridge", "run", str(CLI), "--", "echo", "started", "spin"],
+        [sys.executable, "-m", "witbridge", "run", str(CLI), "--timeout", "60", "--", "echo", "started", "spin"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a shell's background job (a CI runner, say)
+        # would pass SIGINT on ignored, and then Python ignores Ctrl-C too.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert child.stdout is not None

@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -184,9 +185,20 @@ def test_limits_must_be_limits() -> None:
 # --- Ctrl-C ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals need the main thread")
+@pytest.fixture
+def python_sigint_handler() -> Iterator[None]:
+    """Python's own SIGINT handler, even where the test runner ignores SIGINT
+    (a shell's background job does), so that os.kill(SIGINT) raises."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("python_sigint_handler")
 def test_sigint_interrupts_a_guest_call() -> None:
-    inst = busy()
+    inst = busy(witbridge.Limits(timeout=60))  # a failure must not hang the suite
     timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
     started = time.monotonic()
     timer.start()
@@ -213,7 +225,7 @@ def test_custom_signal_handlers_run_during_guest_calls() -> None:
         timer = threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGUSR1))
         timer.start()
         with pytest.raises(TimeoutError, match="from the handler"):
-            busy().spin()
+            busy(witbridge.Limits(timeout=60)).spin()
     finally:
         signal.signal(signal.SIGUSR1, previous)
     assert seen == [signal.SIGUSR1]

@@ -1,7 +1,6 @@
 //! `Instance`: one instantiated component with its own wasmtime `Store`.
 
 use std::collections::HashMap;
-use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Instant;
@@ -18,6 +17,7 @@ use crate::classes::TypeClass;
 use crate::component::Component;
 use crate::convert::{Cx, Owner};
 use crate::engine::Variant;
+use crate::entered::{Entered, thread_token};
 use crate::function::{Function, Signature};
 use crate::pyclasses;
 use crate::store::{Host, Interrupted};
@@ -62,43 +62,8 @@ fn unpoison<'a, T>(
     result.unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// An instance's state, taken by one thread for one call.
-pub struct Entered<'a> {
-    guard: MutexGuard<'a, State>,
-    holder: &'a AtomicUsize,
-}
-
-impl Deref for Entered<'_> {
-    type Target = State;
-    fn deref(&self) -> &State {
-        &self.guard
-    }
-}
-
-impl DerefMut for Entered<'_> {
-    fn deref_mut(&mut self) -> &mut State {
-        &mut self.guard
-    }
-}
-
-impl Drop for Entered<'_> {
-    fn drop(&mut self) {
-        // Before the guard unlocks (fields drop after this body).
-        self.holder.store(0, Ordering::Release);
-    }
-}
-
-thread_local! {
-    static TOKEN: u8 = const { 0 };
-}
-
-/// A number unique to the current thread among live threads, never 0.
-fn thread_token() -> usize {
-    TOKEN.with(|t| t as *const u8 as usize)
-}
-
 /// How a guest call ended, when it didn't return.
-enum Failure {
+pub enum Failure {
     /// The guest called WASI's `exit` with this code.
     Exit(i32),
     Raised(PyErr),
@@ -295,7 +260,7 @@ impl Instance {
 
     /// Enters the guest: the GIL is released, the epoch ticker runs, and
     /// the call's deadline is set.
-    fn run(
+    pub(crate) fn run(
         &self,
         py: Python<'_>,
         state: &mut State,
@@ -352,50 +317,6 @@ impl Instance {
         let failure = call_failure(py, err, &sig.qualified);
         state.broken = Some(format!("an earlier call failed ({})", failure.summary));
         Err(Failure::Raised(failure.error))
-    }
-
-    /// Runs the `wasi:cli/run` export and returns the exit code.
-    fn run_command(slf: &Py<Instance>, py: Python<'_>) -> PyResult<i32> {
-        let this = slf.get();
-        let component = this.component.get();
-        let interface = component
-            .desc
-            .exports()
-            .into_iter()
-            .map(|(name, _)| name)
-            .find(|name| {
-                name.strip_prefix("wasi:cli/run@")
-                    .is_some_and(|v| v.starts_with("0.2."))
-            })
-            .ok_or_else(|| {
-                pyclasses::new_err(
-                    pyclasses::error,
-                    "run() needs a command component (one that exports wasi:cli/run); this one \
-                     doesn't: call its exports instead",
-                )
-            })?;
-        let function = {
-            let mut state = this.enter(py, "run")?;
-            let wasm = state.instance;
-            Self::make_function(py, slf, &mut state.store, wasm, Some(&interface), "run")?
-        };
-        let mut state = this.enter(py, &function.sig.qualified)?;
-        let mut results = [Val::Bool(false)];
-        match this.run(
-            py,
-            &mut state,
-            function.func,
-            &[],
-            &mut results,
-            &function.sig,
-        ) {
-            Ok(()) => Ok(match &results[0] {
-                Val::Result(Ok(_)) => 0,
-                _ => 1,
-            }),
-            Err(Failure::Exit(code)) => Ok(code),
-            Err(Failure::Raised(err)) => Err(err),
-        }
     }
 
     /// The callable for the exported function `name` of `interface` (None at

@@ -5,9 +5,11 @@
 //! converters between Python and WIT values, and calls.
 
 mod classes;
+mod command;
 mod component;
 mod convert;
 mod engine;
+mod entered;
 mod function;
 mod host;
 mod host_resources;
