@@ -52,6 +52,13 @@ def test_inherit_env_adds_the_hosts(new_instance: InstanceFactory, monkeypatch: 
     assert out == b"WITBRIDGE_TEST_VAR unset\n"
 
 
+def test_given_env_overrides_the_inherited(new_instance: InstanceFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WITBRIDGE_TEST_VAR", "from-host")
+    _, out, _ = run_cli(new_instance, "envall", inherit_env=True, env={"WITBRIDGE_TEST_VAR": "given"})
+    lines = out.decode().splitlines()
+    assert [line for line in lines if line.startswith("WITBRIDGE_TEST_VAR=")] == ["WITBRIDGE_TEST_VAR=given"]
+
+
 def test_library_sees_args_and_env(new_instance: InstanceFactory) -> None:
     inst = new_instance(LIB, wasi=witbridge.WasiConfig(args=["a", "b"], env={"K": "v"}))
     assert inst.files.args() == ["main", "a", "b"]

@@ -111,7 +111,12 @@ impl WasiSpec {
         let mut builder = WasiCtxBuilder::new();
         builder.args(&self.args);
         if self.inherit_env {
-            builder.inherit_env();
+            // The host's variables, except those the config sets: a guest
+            // reading a name given twice would see the first, the host's.
+            let host: Vec<(String, String)> = std::env::vars()
+                .filter(|(name, _)| !self.env.iter().any(|(given, _)| given == name))
+                .collect();
+            builder.envs(&host);
         }
         builder.envs(&self.env);
         for open in &self.preopens {
