@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import re
-from pathlib import Path
+import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from .markdown_examples import ROOT, Block, code_blocks, run_python
+
+README = ROOT / "README.md"
 
 
-def python_blocks() -> list[str]:
-    text = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+def python_blocks() -> list[Block]:
+    blocks = [b for b in code_blocks(README) if b.lang == "python" and b.runs]
     # Blocks that name files a reader supplies (core.wasm, wit/) only show the API shape.
-    return [b for b in blocks if "core.wasm" not in b]
+    return [b for b in blocks if "core.wasm" not in b.code]
 
 
-def test_readme_examples_run_in_order() -> None:
+def test_readme_examples_run_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     blocks = python_blocks()
     assert len(blocks) >= 3
+    monkeypatch.chdir(ROOT)
     namespace: dict[str, object] = {}
-    out = io.StringIO()
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        with contextlib.redirect_stdout(out):
-            for block in blocks:
-                exec(compile(block, "README.md", "exec"), namespace)
-    finally:
-        os.chdir(cwd)
-    printed = out.getvalue()
+    printed = "".join(run_python(block, namespace, str(README)) for block in blocks)
     assert "package xyz:machine" in printed, "the tour prints the component's WIT"
     assert "DEBUG hello" in printed
     assert "closed notes.txt" in printed
