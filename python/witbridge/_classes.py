@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Any
+from typing import Any, Self
 
 _MODULE = "witbridge.types"
 
@@ -103,7 +103,7 @@ class Resource:
         """Whether the resource can still be used (not dropped, not moved)."""
         return bool(self._handle.alive)
 
-    def __enter__(self) -> Resource:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -9,10 +9,14 @@
 //!   enumerate its exports;
 //! - [`names`]: how WIT names become Python names;
 //! - [`wit_text`]: WIT text for signatures, types and whole worlds;
+//! - [`type_model`]: a world's functions and types as JSON, for code generators;
 //! - [`engine`]: the wasmtime engine configuration witbridge uses;
 //! - [`artifact`]: precompiled components and the compile cache;
 //! - [`limits`], [`ticker`]: sandbox limits, timeouts and interruption;
-//! - [`wasi`]: which WASI interfaces the host provides.
+//! - [`wasi`]: which WASI interfaces the host provides;
+//! - [`inspect`], [`wat_text`], [`wave`]: what the command line's `inspect`,
+//!   `wat` and `call` need: a file's contents, its text format, and calls
+//!   written in WAVE.
 //!
 //! ```
 //! let bytes = witbridge_core::load::component_bytes(
@@ -27,13 +31,18 @@ pub mod compile;
 pub mod describe;
 pub mod engine;
 pub mod error;
+pub mod inspect;
 pub mod limits;
 pub mod load;
 pub mod names;
 pub mod ticker;
+pub mod type_model;
 pub mod wasi;
+pub mod wat_text;
+pub mod wave;
 pub mod wit_text;
 
 pub use error::LoadError;
+pub use wasm_wave;
 pub use wasmtime;
 pub use wit_parser;

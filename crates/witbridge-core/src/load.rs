@@ -103,6 +103,41 @@ pub fn component_bytes(input: &[u8], wit: Option<&WitSource>) -> Result<Vec<u8>,
     }
 }
 
+/// The wasm binary that `input` denotes: the input itself, or its WAT text
+/// assembled. Refuses witbridge artifacts, which are machine code, not wasm.
+pub fn wasm_binary(input: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, LoadError> {
+    if crate::artifact::is_artifact(input) {
+        return Err(LoadError::Compile(
+            "this is a precompiled witbridge artifact (from `witbridge compile` or \
+             Component.serialize()), not wasm: load it with Component.deserialize()"
+                .into(),
+        ));
+    }
+    if input_kind(input) != InputKind::Other {
+        return Ok(std::borrow::Cow::Borrowed(input));
+    }
+    let text = std::str::from_utf8(input).map_err(|_| not_wasm(input))?;
+    if !looks_like_wat(text) {
+        return Err(not_wasm(input));
+    }
+    let binary = wat::parse_str(text).map_err(|e| LoadError::compile("invalid WAT text", e))?;
+    Ok(std::borrow::Cow::Owned(binary))
+}
+
+/// The world of whatever `input` is (a component, WAT text, or a core module
+/// with embedded WIT), decoded without compiling anything.
+pub fn world_of(input: &[u8]) -> Result<Description, LoadError> {
+    let binary = wasm_binary(input)?;
+    if input_kind(&binary) == InputKind::CoreModule && !has_component_type_section(&binary) {
+        return Err(LoadError::Compile(
+            "this core WebAssembly module carries no WIT (it has no `component-type` custom \
+             section, which wit-bindgen adds), so it has no world"
+                .into(),
+        ));
+    }
+    Description::decode(&component_bytes(&binary, None)?)
+}
+
 /// Makes a core module a component, with its own or the given WIT.
 fn componentize(module: &[u8], wit: Option<&WitSource>) -> Result<Vec<u8>, LoadError> {
     // Validate first: a truncated module has lost its trailing custom

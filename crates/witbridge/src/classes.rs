@@ -92,6 +92,31 @@ impl TypeClasses {
         Ok(Some(table.entry(id).or_insert(made).clone_ref(py)))
     }
 
+    /// Whether type `id` has `class` for its class already.
+    pub fn has(&self, id: TypeId, class: &Py<PyType>) -> bool {
+        self.lock().get(&id).is_some_and(|c| c.main().is(class))
+    }
+
+    /// Makes the given classes those of their types, all of them or none:
+    /// a type that already has another class (classes never change once
+    /// values of them may exist) keeps it, and is returned. This is how the
+    /// classes of generated bindings (`witbridge bindgen`) take the place of
+    /// the ones made on first use.
+    pub fn bind(&self, classes: Vec<(TypeId, TypeClass)>) -> Vec<TypeId> {
+        let mut table = self.lock();
+        let taken: Vec<TypeId> = classes
+            .iter()
+            .filter(|(id, class)| table.get(id).is_some_and(|c| !c.main().is(class.main())))
+            .map(|(id, _)| *id)
+            .collect();
+        if taken.is_empty() {
+            for (id, class) in classes {
+                table.entry(id).or_insert(class);
+            }
+        }
+        taken
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TypeId, TypeClass>> {
         self.made
             .lock()

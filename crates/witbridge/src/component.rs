@@ -48,7 +48,7 @@ pub struct Component {
 /// (interface, function) by WIT names; no interface for a root function.
 type FunctionKey = (Option<String>, String);
 
-fn load_error(err: LoadError) -> PyErr {
+pub(crate) fn load_error(err: LoadError) -> PyErr {
     match err {
         LoadError::Compile(message) => pyclasses::new_err(pyclasses::compile_error, message),
         LoadError::Io { path, source } => {

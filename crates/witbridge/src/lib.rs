@@ -4,6 +4,7 @@
 //! what must be fast or must touch wasmtime: compiling components, the
 //! converters between Python and WIT values, and calls.
 
+mod bindgen;
 mod classes;
 mod command;
 mod component;
@@ -18,8 +19,10 @@ mod linker;
 mod pyclasses;
 mod resource;
 mod store;
+mod tools;
 mod trap;
 mod wasi;
+mod wave;
 
 use pyo3::prelude::*;
 
@@ -38,6 +41,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<function::Function>()?;
     m.add_class::<resource::ResourceHandle>()?;
     m.add_function(wrap_pyfunction!(snake_name, m)?)?;
+    bindgen::register(m)?;
+    tools::register(m)?;
+    wave::register(m)?;
     m.add("WASMTIME_VERSION", "48.0.8")?;
     Ok(())
 }

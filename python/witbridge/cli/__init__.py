@@ -1,7 +1,9 @@
 """The ``witbridge`` command line (DESIGN.md §7).
 
 Exit codes: 0 ok, 1 the guest failed (a trap, or ``Err``), 2 bad usage or
-input; ``witbridge run`` exits with the guest's own exit code.
+input; ``witbridge run`` exits with the guest's own exit code. Each verb is a
+module here (``wit``, ``wat``, ``inspect``, ``call``, ``run``, ``bindgen``,
+``compile``) with an ``add_parser`` that registers it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import run
+from . import bindgen, call, run, wat, wit
+from . import compile as compile_
+from . import inspect as inspect_
 
 EXIT_OK = 0
 EXIT_GUEST_FAILED = 1
@@ -21,7 +25,8 @@ def parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     top = argparse.ArgumentParser(prog="witbridge", description="Run and inspect WebAssembly components.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run.add_parser(commands)
+    for command in (wit, wat, inspect_, call, run, bindgen, compile_):
+        command.add_parser(commands)
     return top
 
 

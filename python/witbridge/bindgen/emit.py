@@ -1,0 +1,669 @@
+"""Writing a typed module for a world (see the package docs for what it holds and why).
+
+The module is written in one pass over the model, in this order: the named
+types (dataclasses, enums, flags, variant cases, resource classes, and
+Protocols for the resources the host implements), the Protocols of the
+imported interfaces and the dataclass gathering every import, the Protocols
+of the exported interfaces, and last the class named after the world, which
+loads, links and wraps an instance. Imports at the top are only those the
+body uses, so the module is clean for linters whatever the world holds.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Iterator
+
+from .. import _native
+from . import names as _names
+from .annotate import Annotator, Direction
+from .model import Function, Interface, Item, RootFunction, TypeDef, TypeRef, World
+from .source import INDENT, bracketed, docstring, join_docs, noqa
+
+# What the world class has besides the exports.
+_WORLD_CLASS_MEMBERS = frozenset({"instance", "load", "compile", "bind"})
+
+
+def module(world: World, *, class_name: str, source_name: str) -> str:
+    """The text of the typed module for ``world``; its main class is ``class_name``.
+
+    ``source_name`` (the file or directory it was made from) goes into the
+    module docstring.
+    """
+    return _Writer(world, class_name, source_name).write()
+
+
+def _mentions(ref: TypeRef) -> Iterator[str]:
+    """The keys of the named types ``ref`` refers to directly."""
+    if isinstance(ref, str):
+        return
+    ((kind, inner),) = ref.items()
+    if kind in ("ref", "own", "borrow"):
+        yield inner
+    elif kind in ("list", "option"):
+        yield from _mentions(inner)
+    elif kind == "tuple":
+        for item in inner:
+            yield from _mentions(item)
+    elif kind == "result":
+        for case in (inner["ok"], inner["err"]):
+            if case is not None:
+                yield from _mentions(case)
+
+
+def _function_refs(f: Function) -> list[TypeRef]:
+    refs = [p.type for p in f.params]
+    return [*refs, f.result] if f.result is not None else refs
+
+
+class _Writer:
+    def __init__(self, world: World, class_name: str, source_name: str) -> None:
+        self.world = world
+        self.source_name = source_name
+        # WASI that witbridge provides needs no implementation, so no Protocol.
+        self.imports = [i for i in world.imports if not (isinstance(i, Interface) and i.wasi)]
+        self.exports = list(world.exports)
+        self.interfaces = {i.name: i for i in [*world.imports, *world.exports] if isinstance(i, Interface)}
+        self.types = self._reachable()
+        self.scope = _names.Scope(_names.MODULE_RESERVED)
+        self.names: dict[str, str] = {}
+        self.case_names: dict[str, list[str]] = {}
+        self.class_protocols: dict[str, str] = {}
+        self._name_types()
+        self.class_name = self.scope.claim(class_name)
+        self.import_fields = self._import_fields()
+        self.imports_name = self.scope.claim(f"{class_name}Imports") if self.import_fields else None
+        self.protocols = {
+            id(item): self.scope.claim(_names.pascal(item.attr), _names.pascal(item.attr) + "Interface")
+            for item in [*self.exports, *self.imports]
+            if isinstance(item, Interface)
+        }
+        self.annotate = Annotator(world, self.names)
+        self.uses: set[str] = set()
+        self.bound: list[str] = []
+        self.lines: list[str] = []
+
+    # --- what to write ---------------------------------------------------------------------------
+
+    def _reachable(self) -> list[TypeDef]:
+        """The named types of the kept imports and exports, and every type they refer to, in model order."""
+        pending: list[TypeRef] = [ref for _, ref in self.world.world_types]
+        for item in [*self.imports, *self.exports]:
+            if isinstance(item, Interface):
+                pending += [ref for _, ref in item.types]
+                for f in item.functions:
+                    pending += _function_refs(f)
+            else:
+                pending += _function_refs(item.function)
+        keys: set[str] = set()
+        while pending:
+            for key in _mentions(pending.pop()):
+                if key in keys or key not in self.world.types:
+                    continue
+                keys.add(key)
+                definition = self.world.types[key]
+                pending += [m.type for m in definition.members if m.type is not None]
+                if definition.target is not None:
+                    pending.append(definition.target)
+                if definition.kind == "resource" and definition.owner in self.interfaces:
+                    for f in self.interfaces[definition.owner].functions:
+                        if f.resource == key:
+                            pending += _function_refs(f)
+        return [t for t in self.world.types.values() if t.key in keys]
+
+    def _owner_prefix(self, definition: TypeDef) -> str:
+        owner = self.interfaces.get(definition.owner)
+        return _names.pascal(owner.attr if owner else definition.owner) or "World"
+
+    def _name_types(self) -> None:
+        for t in self.types:
+            prefixed = self._owner_prefix(t) + t.cls
+            self.names[t.key] = self.scope.claim(t.cls, prefixed)
+            if t.kind == "variant":
+                base = self.names[t.key]
+                self.case_names[t.key] = [self.scope.claim(case.cls, base + case.py) for case in t.members]
+            if t.kind == "resource" and not t.exported:
+                self.class_protocols[t.key] = self.scope.claim(f"{t.cls}Class", f"{prefixed}Class")
+
+    def _import_fields(self) -> list[tuple[str, str, Item | TypeDef]]:
+        """(field name, what it implements, the item or resource) for the imports dataclass."""
+        scope = _names.Scope({"define"})
+        fields: list[tuple[str, str, Item | TypeDef]] = []
+        for item in self.imports:
+            if isinstance(item, RootFunction):
+                fields.append((scope.claim(item.attr), item.name, item))
+                continue
+            if any(f.callable for f in item.freestanding):
+                fields.append((scope.claim(item.attr), item.name, item))
+            for t in self.types:
+                if t.kind == "resource" and t.owner == item.name:
+                    snake = _native.snake_name(t.name)
+                    fields.append((scope.claim(snake, f"{item.attr}_{snake}"), item.name, t))
+        return fields
+
+    # --- output helpers ------------------------------------------------------------------------------
+
+    def emit(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def top_level(self) -> None:
+        """Two blank lines before a top-level statement, as PEP 8 asks."""
+        while self.lines and not self.lines[-1]:
+            self.lines.pop()
+        if self.lines:
+            self.emit("", "")
+
+    def doc(self, text: str, indent: str) -> None:
+        self.emit(*docstring(text, indent))
+
+    def ann(self, ref: TypeRef, direction: Direction) -> str:
+        return self.annotate(ref, direction)
+
+    # --- the module ------------------------------------------------------------------------------------
+
+    def write(self) -> str:
+        for t in self.types:
+            self.write_type(t)
+        for item in self.imports:
+            if isinstance(item, Interface) and any(f.callable for f in item.freestanding):
+                self.write_import_protocol(item)
+        if self.imports_name:
+            self.write_imports_class()
+        for item in self.exports:
+            if isinstance(item, Interface):
+                self.write_export_protocol(item)
+        callbacks = {id(item): self.write_callback(item) for item in self.exports if isinstance(item, RootFunction)}
+        self.write_world_class(callbacks)
+        self.top_level()
+        self.emit(*bracketed("_CLASSES: tuple[type, ...] = (", self.bound, ")", ""))
+        if len(self.bound) == 1:
+            self.lines[-1] = f"_CLASSES: tuple[type, ...] = ({self.bound[0]},)"
+        self.uses.update(self.annotate.uses)
+        body = self.lines
+        self.lines = []
+        self.write_header()
+        # isort's spacing: two blank lines before a definition, one before anything else.
+        gap = ["", ""] if body[0].startswith(("class ", "@", "def ")) else [""]
+        return "\n".join([*self.lines, *gap, *body]) + "\n"
+
+    def write_header(self) -> None:
+        world = self.world
+        if world.name == "root" and world.package == "root:component":
+            title = f"Typed bindings for the world of {self.source_name}"
+        else:
+            package = f" ({world.package})" if world.package else ""
+            title = f"Typed bindings for the WIT world `{world.name}`{package}"
+        example = [f'    app = {self.class_name}.load("path.wasm"']
+        if self.imports_name:
+            example[0] += f", imports={self.imports_name}(...)"
+        example[0] += ")"
+        self.emit(
+            *docstring(
+                join_docs(
+                    f"{title}.",
+                    f"Written by `witbridge bindgen` from {self.source_name}; regenerate it rather than editing it.",
+                    "\n".join(example),
+                    "The classes here are the ones the runtime uses: the component is bound to them before it is "
+                    "instantiated (`bind()`), so its records are these dataclasses, its enums these enums, and its "
+                    "functions are witbridge's own, typed by the Protocols below. Implement the imports with objects "
+                    "that satisfy the import Protocols.",
+                    world.docs,
+                ),
+                "",
+            ),
+            "",
+            "from __future__ import annotations",
+            "",
+        )
+        stdlib = []
+        if "dataclasses" in self.uses:
+            stdlib.append("import dataclasses")
+        if "enum" in self.uses:
+            stdlib.append("import enum")
+        if "os" in self.uses:
+            stdlib.append("import os")
+        abc = sorted(n for n in ("Callable", "Sequence") if n in self.uses)
+        if abc:
+            stdlib.append(f"from collections.abc import {', '.join(abc)}")
+        typing = sorted(
+            (n for n in ("TYPE_CHECKING", "ClassVar", "Protocol", "TypeAlias", "cast") if n in self.uses),
+            key=lambda n: (not n.isupper(), n[:1].islower(), n),
+        )
+        if typing:
+            stdlib.append(f"from typing import {', '.join(typing)}")
+        self.emit(*stdlib, "", "import witbridge", "from witbridge.bindgen import runtime as _runtime")
+
+    # --- types -------------------------------------------------------------------------------------------
+
+    def class_header(self, t: TypeDef, bases: str, default_doc: str, decorator: str | None = None) -> str:
+        name = self.names[t.key]
+        self.top_level()
+        if decorator:
+            self.emit(decorator)
+        self.emit(f"class {name}{bases}:{noqa(name, 'E742')}")
+        self.doc(t.docs or default_doc, INDENT)
+        self.emit("")
+        return name
+
+    def marks(self, t: TypeDef, slots: bool = False) -> None:
+        if slots:
+            self.emit(f"{INDENT}__slots__ = ()")
+        self.emit(f'{INDENT}__wit_name__ = "{t.name}"', f'{INDENT}__wit_key__ = "{t.key}"')
+
+    def runtime_name(self, name: str, wanted: str) -> None:
+        """The runtime names a class after its WIT name; keep that name where the module needed another."""
+        if name != wanted:
+            self.top_level()
+            self.emit(f'{name}.__name__ = {name}.__qualname__ = "{wanted}"')
+
+    def write_type(self, t: TypeDef) -> None:
+        where = f" of {t.owner}" if t.owner else ""
+        if t.kind == "record":
+            self.uses.add("dataclasses")
+            name = self.class_header(t, "", f"The WIT record `{t.name}`{where}.", "@dataclasses.dataclass")
+            self.marks(t)
+            self.emit("")
+            for f in t.members:
+                annotation = self.ann(f.type, Direction.RECEIVED) if f.type is not None else "object"
+                self.emit(f"{INDENT}{f.py}: {annotation}{noqa(f.py)}")
+                if f.docs:
+                    self.doc(f.docs, INDENT)
+        elif t.kind in ("enum", "flags"):
+            self.uses.add("enum")
+            base = "enum.Enum" if t.kind == "enum" else "enum.Flag"
+            name = self.class_header(t, f"({base})", f"The WIT {t.kind} `{t.name}`{where}.")
+            self.marks(t)
+            self.emit("")
+            for i, member in enumerate(t.members):
+                value = f'"{member.name}"' if t.kind == "enum" else f"1 << {i}"
+                self.emit(f"{INDENT}{member.py} = {value}{noqa(member.py)}")
+                if member.docs:
+                    self.doc(member.docs, INDENT)
+        elif t.kind == "variant":
+            name = self.write_variant(t, where)
+        elif t.kind == "resource" and t.exported:
+            name = self.write_exported_resource(t, where)
+        elif t.kind == "resource":
+            self.write_imported_resource(t, where)
+            return
+        else:
+            self.uses.add("TypeAlias")
+            self.top_level()
+            target = self.ann(t.target, Direction.RECEIVED) if t.target is not None else "object"
+            name = self.names[t.key]
+            self.emit(f"{name}: TypeAlias = {target}{noqa(name)}")
+            if t.docs:
+                self.doc(t.docs, "")
+            return
+        self.bound.append(name)
+        self.runtime_name(name, t.cls)
+
+    def write_variant(self, t: TypeDef, where: str) -> str:
+        self.uses.update({"dataclasses", "ClassVar"})
+        name = self.class_header(t, "", f"The WIT variant `{t.name}`{where}: one class per case.")
+        self.marks(t, slots=True)
+        self.emit("")
+        cases = self.case_names[t.key]
+        for case, case_name in zip(t.members, cases, strict=True):
+            if not keyword.iskeyword(case.py):  # `None`: only getattr() reaches it
+                self.emit(f"{INDENT}{case.py}: ClassVar[type[{case_name}]]{noqa(case.py)}")
+        self.emit("", f"{INDENT}def __repr__(self) -> str:", f"{INDENT * 2}return _runtime.case_repr(self)")
+        for case, case_name in zip(t.members, cases, strict=True):
+            self.top_level()
+            self.emit("@dataclasses.dataclass(repr=False)", f"class {case_name}({name}):{noqa(case_name, 'E742')}")
+            self.doc(join_docs(f"The case `{case.name}` of the WIT variant `{t.name}`.", case.docs), INDENT)
+            self.emit("", f'{INDENT}__wit_name__ = "{t.name}.{case.name}"')
+            if case.type is not None:
+                self.emit("", f"{INDENT}value: {self.ann(case.type, Direction.RECEIVED)}")
+            self.runtime_name(case_name, case.cls)
+        self.top_level()
+        for case, case_name in zip(t.members, cases, strict=True):
+            if keyword.iskeyword(case.py):
+                self.emit(f'setattr({name}, "{case.py}", {case_name})')
+            else:
+                self.emit(f"{name}.{case.py} = {case_name}")
+        return name
+
+    def resource_functions(self, t: TypeDef) -> list[Function]:
+        owner = self.interfaces.get(t.owner)
+        return [f for f in owner.functions if f.resource == t.key and f.callable] if owner else []
+
+    def write_exported_resource(self, t: TypeDef, where: str) -> str:
+        self.uses.add("TYPE_CHECKING")
+        name = self.class_header(
+            t,
+            "(witbridge.Resource)",
+            f"The WIT resource `{t.name}`{where}, which the guest implements: make one through an instance's "
+            f"namespace (`ns.{t.cls}(...)`).",
+        )
+        self.marks(t, slots=True)
+        functions = self.resource_functions(t)
+        # The constructor and methods are the instance's own functions, which the runtime puts on a subclass per
+        # instance; here they are only declared, and the class itself makes no objects.
+        refuse = f"{INDENT * 2}__new__ = _runtime.made_by_an_instance"
+        if functions:
+            self.emit("", f"{INDENT}if TYPE_CHECKING:")
+            for f in functions:
+                self.emit("")
+                self.write_method(f, INDENT * 2, Direction.GIVEN, receiver=f.kind != "static")
+            self.emit(f"{INDENT}else:", refuse)
+        else:
+            self.emit("", f"{INDENT}if not TYPE_CHECKING:", refuse)
+        return name
+
+    def write_imported_resource(self, t: TypeDef, where: str) -> None:
+        self.uses.add("Protocol")
+        name = self.names[t.key]
+        self.top_level()
+        self.emit(f"class {name}(Protocol):{noqa(name, 'E742')}")
+        self.doc(
+            join_docs(
+                f"The WIT resource `{t.name}`{where}, which the host implements: what the objects the guest's "
+                "handles stand for must provide.",
+                t.docs,
+            ),
+            INDENT,
+        )
+        functions = self.resource_functions(t)
+        for f in functions:
+            if f.kind == "method":
+                self.emit("")
+                self.write_method(f, INDENT, Direction.RECEIVED, receiver=True, positional=True)
+        if t.key not in self.class_protocols:
+            return
+        interface = t.owner
+        self.top_level()
+        self.emit(f"class {self.class_protocols[t.key]}(Protocol):")
+        self.doc(
+            f"The class that implements the resource `{t.name}`: "
+            f'`Linker.define_resource("{interface}", "{t.name}", cls)`. The guest\'s constructor calls it, its '
+            "static functions are the class's.",
+            INDENT,
+        )
+        for f in functions:
+            if f.kind == "constructor":
+                self.emit("")
+                self.write_method(f, INDENT, Direction.RECEIVED, receiver=True, positional=True, call=name)
+            elif f.kind == "static":
+                self.emit("")
+                self.write_method(f, INDENT, Direction.RECEIVED, receiver=True, positional=True, static_self=True)
+
+    # --- functions -------------------------------------------------------------------------------------
+
+    def write_method(
+        self,
+        f: Function,
+        indent: str,
+        given: Direction,
+        *,
+        receiver: bool,
+        positional: bool = False,
+        call: str | None = None,
+        static_self: bool = False,
+        method_name: str | None = None,
+    ) -> None:
+        """A method declaration for ``f``, whose arguments travel in direction ``given`` (its results the other way).
+
+        ``receiver`` adds ``self`` (or a free name when a parameter is called ``self``), ``positional`` makes the
+        parameters positional-only (the runtime calls host functions positionally), ``call`` writes the constructor
+        of a class Protocol as ``__call__`` returning ``call``, ``static_self`` writes a static function of a class
+        Protocol as a method of the class object, ``method_name`` names the method other than after the function.
+        """
+        returned = Direction.RECEIVED if given is Direction.GIVEN else Direction.GIVEN
+        params = list(f.params)
+        if f.kind == "method":
+            params = params[1:]  # `self: borrow<r>` is the object the method is called on
+        args = [f"{p.py}: {self.ann(p.type, given)}{noqa(p.py)}" for p in params]
+        if positional and args:
+            args.append("/")
+        taken = {p.py for p in params}
+        self_name = "self" if "self" not in taken else "self_"
+        decorators: list[str] = []
+        if f.kind == "static" and not static_self:
+            decorators.append("@staticmethod")
+        elif receiver:
+            args.insert(0, self_name)
+        result = self.annotate.result(f.result, returned)
+        method = method_name or f.py
+        returns = result.returns
+        if f.kind == "constructor":
+            method, returns = ("__call__", call) if call else ("__init__", "None")
+        clash = method == "alive" or (method == "drop" and (args != [self_name] or returns != "None"))
+        ignore = "  # type: ignore[override]" if clash and f.resource and not positional else noqa(method, "E743")
+        for decorator in decorators:
+            self.emit(f"{indent}{decorator}")
+        self.emit(*bracketed(f"def {method}(", args, f") -> {returns}:{ignore}", indent))
+        self.emit(*docstring(self.function_doc(f, result.error), indent + INDENT, verbatim_first=True))
+
+    def function_doc(self, f: Function, error: str | None) -> str:
+        raises = None
+        if error is not None:
+            raises = f"An error result raises `witbridge.Err` with `.value` of type `{error}`."
+        return join_docs(f.wit, f.docs, raises)
+
+    # --- imports ---------------------------------------------------------------------------------------
+
+    def write_import_protocol(self, item: Interface) -> None:
+        self.uses.add("Protocol")
+        name = self.protocols[id(item)]
+        self.top_level()
+        self.emit(f"class {name}(Protocol):")
+        self.doc(
+            join_docs(
+                f"The imported interface `{item.name}`: what its implementation must provide "
+                f'(`Linker.define("{item.name}", impl)`; an object or a module).',
+                item.docs,
+            ),
+            INDENT,
+        )
+        for f in item.freestanding:
+            if f.callable:
+                self.emit("")
+                self.write_method(f, INDENT, Direction.RECEIVED, receiver=True, positional=True)
+
+    def callable_type(self, f: Function) -> str:
+        self.uses.add("Callable")
+        args = ", ".join(self.ann(p.type, Direction.RECEIVED) for p in f.params)
+        return f"Callable[[{args}], {self.annotate.result(f.result, Direction.GIVEN).returns}]"
+
+    def write_imports_class(self) -> None:
+        assert self.imports_name is not None
+        self.uses.update({"dataclasses", "cast"})
+        fields = self.import_fields
+        self.top_level()
+        self.emit("@dataclasses.dataclass(kw_only=True)", f"class {self.imports_name}:")
+        self.doc(
+            f"Everything a `{self.world.name}` component imports (WASI aside), one implementation each; "
+            "`define()` gives them to a `witbridge.Linker`.",
+            INDENT,
+        )
+        self.emit("")
+        for field, interface, what in fields:
+            if isinstance(what, RootFunction):
+                self.emit(f"{INDENT}{field}: {self.callable_type(what.function)}{noqa(field)}")
+                self.emit(*docstring(join_docs(what.function.wit, what.function.docs), INDENT, verbatim_first=True))
+            elif isinstance(what, Interface):
+                self.emit(f"{INDENT}{field}: {self.protocols[id(what)]}{noqa(field)}")
+                self.doc(f"`{interface}`", INDENT)
+            else:
+                self.emit(f"{INDENT}{field}: {self.class_protocols[what.key]}{noqa(field)}")
+                self.doc(f"The class of the resource `{what.name}` of `{interface}`.", INDENT)
+        self.emit("", f"{INDENT}def define(self, linker: witbridge.Linker) -> None:")
+        self.doc("Defines every import on ``linker``.", INDENT * 2)
+        for field, interface, what in fields:
+            if isinstance(what, RootFunction):
+                call = bracketed("linker.define_func(", [f'"{what.name}"', f"self.{field}"], ")", INDENT * 2)
+            elif isinstance(what, Interface):
+                call = bracketed("linker.define(", [f'"{interface}"', f"self.{field}"], ")", INDENT * 2)
+            else:
+                args = [f'"{interface}"', f'"{what.name}"', f"cast(type, self.{field})"]
+                call = bracketed("linker.define_resource(", args, ")", INDENT * 2)
+            self.emit(*call)
+
+    # --- exports ---------------------------------------------------------------------------------------
+
+    def namespace_types(self, item: Interface) -> list[tuple[str, str]]:
+        """(attribute, module name) of the classes the runtime puts on the interface's namespace."""
+        found: dict[str, str] = {}
+        for _, ref in item.types:
+            target = self.world.unalias(ref)
+            if not (isinstance(target, dict) and "ref" in target):
+                continue
+            t = self.world.types.get(target["ref"])
+            # (An imported resource gets a class there too, but the host's objects are no instances of it.)
+            if t is None or t.kind == "alias" or (t.kind == "resource" and not t.exported) or t.key not in self.names:
+                continue
+            found[t.cls] = self.names[t.key]
+            if t.kind == "variant":
+                for case, case_name in zip(t.members, self.case_names[t.key], strict=True):
+                    found[case.cls] = case_name
+        # `None` (the variant `none`) is an attribute only getattr() reaches.
+        return [(attr, cls) for attr, cls in found.items() if not keyword.iskeyword(attr)]
+
+    def write_export_protocol(self, item: Interface) -> None:
+        self.uses.add("Protocol")
+        name = self.protocols[id(item)]
+        bases = "Protocol"
+        classes = self.namespace_types(item)
+        if classes:
+            # Type attributes live in a base Protocol: in the class body itself, `Point: type[Point]` would
+            # make `Point` in the methods' annotations mean the attribute.
+            types_name = self.scope.claim(f"_{name}Types")
+            self.top_level()
+            self.emit(f"class {types_name}(Protocol):")
+            self.emit(*(f"{INDENT}{attr}: type[{cls}]{noqa(attr)}" for attr, cls in classes))
+            bases = f"{types_name}, Protocol"
+        self.top_level()
+        self.emit(f"class {name}({bases}):{noqa(name, 'E742')}")
+        self.doc(
+            join_docs(f"The exported interface `{item.name}`: the namespace of its functions and types.", item.docs),
+            INDENT,
+        )
+        for f in item.freestanding:
+            if f.callable:
+                self.emit("")
+                self.write_method(f, INDENT, Direction.GIVEN, receiver=True)
+
+    def write_callback(self, item: RootFunction) -> str:
+        self.uses.add("Protocol")
+        name = self.scope.claim(f"_{_names.pascal(item.attr)}Function")
+        self.top_level()
+        self.emit(f"class {name}(Protocol):")
+        self.write_method(item.function, INDENT, Direction.GIVEN, receiver=True, method_name="__call__")
+        return name
+
+    # --- the world class -------------------------------------------------------------------------------
+
+    def write_world_class(self, callbacks: dict[int, str]) -> None:
+        self.uses.add("os")
+        members = _names.Scope(_WORLD_CLASS_MEMBERS)
+        attrs: list[tuple[str, str, str, str]] = []  # (attribute, annotation, export name, doc)
+        short = [item.attr for item in self.exports]
+        for item in self.exports:
+            unique = short.count(item.attr) == 1
+            attr = members.claim(*([item.attr] if unique else []), _names.snake(item.name))
+            if isinstance(item, Interface):
+                attrs.append((attr, self.protocols[id(item)], item.name, f"`{item.name}`"))
+            else:
+                attrs.append((attr, callbacks[id(item)], item.name, item.function.wit))
+        name = self.class_name
+        self.top_level()
+        self.emit(f"class {name}:")
+        self.doc(
+            join_docs(
+                f"An instance of a `{self.world.name}` component, with typed exports.",
+                f"`{name}.load(path)` compiles, links and instantiates a component; `{name}(instance)` wraps an "
+                f"instance made by hand from a component bound with `{name}.bind()`. The attributes are the "
+                "instance's own namespaces and functions.",
+            ),
+            INDENT,
+        )
+        self.emit("", f"{INDENT}instance: witbridge.Instance")
+        self.doc("The instance itself (its exports by WIT name, stdout, fuel, ...).", INDENT)
+        for attr, annotation, _, doc in attrs:
+            self.emit(f"{INDENT}{attr}: {annotation}{noqa(attr)}")
+            self.doc(doc, INDENT)
+        self.emit("", f"{INDENT}def __init__(self, instance: witbridge.Instance) -> None:")
+        self.doc("Typed access to ``instance``, whose component is bound to this module's classes.", INDENT * 2)
+        self.emit(f"{INDENT * 2}_runtime.bind(instance.component, _CLASSES)", f"{INDENT * 2}self.instance = instance")
+        for attr, annotation, export, _ in attrs:
+            self.uses.add("cast")
+            args = [annotation, f'instance.exports["{export}"]']
+            self.emit(*bracketed(f"self.{attr} = cast(", args, ")", INDENT * 2))
+        self.write_load()
+        self.emit("", f"{INDENT}@classmethod")
+        self.emit(
+            *bracketed(
+                "def compile(",
+                [
+                    "cls",
+                    "source: str | os.PathLike[str] | bytes",
+                    "*",
+                    "engine: witbridge.Engine | None = None",
+                    "wit: str | os.PathLike[str] | None = None",
+                    "world: str | None = None",
+                ],
+                ") -> witbridge.Component:",
+                INDENT,
+            )
+        )
+        self.doc(
+            "Compiles ``source`` (as `witbridge.Component.from_file` or `from_bytes` do) and binds it.", INDENT * 2
+        )
+        self.emit(
+            f"{INDENT * 2}if isinstance(source, bytes):",
+            *bracketed(
+                "component = witbridge.Component.from_bytes(",
+                ["source", "engine=engine", "wit=wit", "world=world"],
+                ")",
+                INDENT * 3,
+            ),
+            f"{INDENT * 2}else:",
+            *bracketed(
+                "component = witbridge.Component.from_file(",
+                ["source", "engine=engine", "wit=wit", "world=world"],
+                ")",
+                INDENT * 3,
+            ),
+            f"{INDENT * 2}return cls.bind(component)",
+        )
+        self.emit(
+            "",
+            f"{INDENT}@staticmethod",
+            f"{INDENT}def bind(component: witbridge.Component) -> witbridge.Component:",
+        )
+        self.doc(
+            "Makes ``component`` use this module's classes for its WIT types (before it is instantiated); returns it.",
+            INDENT * 2,
+        )
+        self.emit(f"{INDENT * 2}return _runtime.bind(component, _CLASSES)")
+
+    def write_load(self) -> None:
+        params = ["cls", "source: str | os.PathLike[str] | bytes", "*"]
+        if self.imports_name:
+            params.append(f"imports: {self.imports_name}")
+        params += [
+            "engine: witbridge.Engine | None = None",
+            "wit: str | os.PathLike[str] | None = None",
+            "world: str | None = None",
+            "wasi: witbridge.WasiConfig | None = None",
+            "limits: witbridge.Limits | None = None",
+        ]
+        self.emit("", f"{INDENT}@classmethod")
+        self.emit(*bracketed("def load(", params, f") -> {self.class_name}:", INDENT))
+        self.doc(
+            "Compiles, links and instantiates a component, as `witbridge.load` does"
+            + (", with ``imports`` for what it imports." if self.imports_name else "."),
+            INDENT * 2,
+        )
+        self.emit(
+            f"{INDENT * 2}component = cls.compile(source, engine=engine, wit=wit, world=world)",
+            f"{INDENT * 2}linker = witbridge.Linker(component.engine)",
+        )
+        if self.imports_name:
+            self.emit(f"{INDENT * 2}imports.define(linker)")
+        self.emit(
+            f"{INDENT * 2}if wasi is not None:",
+            f"{INDENT * 3}linker.wasi(wasi)",
+            f"{INDENT * 2}return cls(linker.instantiate(component, limits=limits))",
+        )

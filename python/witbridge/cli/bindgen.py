@@ -1,0 +1,60 @@
+"""``witbridge bindgen FILE|WITDIR [--world W] -o OUT``: a typed Python module for a world."""
+
+from __future__ import annotations
+
+import argparse
+import keyword
+import re
+from pathlib import Path
+from typing import Any
+
+import witbridge
+from witbridge import bindgen as generator
+
+from ._common import EXIT_OK, HELP_FORMAT, fail, write_stdout
+
+_SEVERAL_WORLDS = re.compile(r"multiple worlds.*\(worlds in this package: ([^)]*)\)", re.DOTALL)
+
+
+def add_parser(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "bindgen",
+        help="write a typed Python module (dataclasses, enums, Protocols) for a world",
+        description="Write a typed Python module for the world of a component, WAT file or core module with "
+        "embedded WIT, or of a WIT file or directory: a dataclass per record, an enum per enum and flags type, a "
+        "class per variant case and per resource, Protocols for the exports and for what the host implements "
+        "of the imports, and a class named after the world that loads a component. Its classes are the ones the "
+        "runtime uses, and it passes mypy --strict.",
+        epilog="examples:\n"
+        "  witbridge bindgen fixtures/wasm/wasm_intro.wasm -o machine.py\n"
+        "  witbridge bindgen fixtures/guests/provider/wit --world consumer -o consumer.py",
+        formatter_class=HELP_FORMAT,
+    )
+    parser.add_argument("source", metavar="FILE|WITDIR", help="a component, WAT text, core module, or WIT")
+    parser.add_argument("--world", metavar="W", help="the world of a WIT package that has several")
+    parser.add_argument("--name", metavar="CLASS", help="the name of the module's main class (default: the world's)")
+    parser.add_argument("-o", "--output", metavar="OUT", required=True, help="the module to write (- for stdout)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Writes the module; exit code 0, or 2 for input that isn't usable."""
+    if args.name is not None and (not args.name.isidentifier() or keyword.iskeyword(args.name)):
+        return fail("bindgen", f"--name {args.name!r} is not a Python identifier")
+    try:
+        text = generator.generate(args.source, world=args.world, name=args.name)
+    except OSError as e:
+        return fail("bindgen", f"{e.filename or args.source}: {e.strerror or e}")
+    except (ValueError, witbridge.CompileError) as e:
+        several = _SEVERAL_WORLDS.search(str(e))
+        if several:
+            return fail("bindgen", f"{args.source} has several worlds ({several.group(1)}): choose one with --world")
+        return fail("bindgen", e)
+    if args.output == "-":
+        write_stdout(text)
+        return EXIT_OK
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        return fail("bindgen", f"cannot write {args.output}: {e.strerror or e}")
+    return EXIT_OK
