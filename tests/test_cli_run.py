@@ -87,8 +87,8 @@ def test_bad_input_exits_2(argv: list[str], message: str, capfd: pytest.CaptureF
 
 def test_a_component_that_is_no_command(capfd: pytest.CaptureFixture[str]) -> None:
     lib = CLI.with_name("wasi_lib.component.wasm")
-    assert main(["run", str(lib)]) == 1
-    assert "wasi:cli/run" in capfd.readouterr().err
+    assert main(["run", str(lib)]) == 2
+    assert "is not a command (it doesn't export wasi:cli/run)" in capfd.readouterr().err
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

@@ -31,6 +31,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         wasi, limits = sandbox(args, args=args.args, stdin="inherit")
         component = witbridge.Component.from_file(args.file)
+        if not any(name.startswith("wasi:cli/run@") for name in component.world.exports):
+            raise UsageError(
+                f"{args.file} is not a command (it doesn't export wasi:cli/run): "
+                "call its exports with `witbridge call` instead"
+            )
         linker = witbridge.Linker(component.engine)
         linker.wasi(wasi)
         instance = linker.instantiate(component, limits=limits)
