@@ -55,6 +55,10 @@ def prepare_witbridge() -> dict[str, Call]:
         def size(self) -> int:
             return 0
 
+        @staticmethod
+        def sibling(of: File, name: str) -> File:
+            return File(name)
+
     inst = witbridge.load(
         FIXTURE,
         imports={
