@@ -473,14 +473,15 @@ def rust_wasmtime_version() -> str | None:
     return None
 
 
-def environment(method: Method, load_before: float) -> dict[str, Any]:
+def environment(method: Method | None, load_before: float) -> dict[str, Any]:
+    """The machine, versions and command of a run, for its results (and ``method``'s timing settings)."""
     witbridge_version = package_version("witbridge")
     if witbridge_version is None:
         try:
             witbridge_version = str(importlib.import_module("witbridge").__version__)
         except (ImportError, AttributeError):
             witbridge_version = None
-    return {
+    env: dict[str, Any] = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpu": cpu_model(),
@@ -496,13 +497,15 @@ def environment(method: Method, load_before: float) -> dict[str, Any]:
             "wasmtime (Rust, witbridge and native)": rust_wasmtime_version(),
         },
         "command": shlex.join(sys.orig_argv),
-        "method": {
+    }
+    if method is not None:
+        env["method"] = {
             "rounds": method.rounds,
             "min_rounds": method.min_rounds,
             "target_round_ms": method.target_ns / 1e6,
             "budget_per_case_s": method.budget_ns / 1e9,
-        },
-    }
+        }
+    return env
 
 
 def ratio(m: Measurement, base: dict[str, Measurement]) -> float | None:

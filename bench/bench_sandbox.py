@@ -19,14 +19,10 @@ Results: bench/results/sandbox.md and sandbox.json.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
-import shlex
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench_calls import cpu_model, package_version, rust_wasmtime_version
+from bench_calls import environment
 
 ROOT = Path(__file__).resolve().parent.parent
 PY_GUEST = ROOT / "fixtures" / "guests" / "target" / "py_guest.component.wasm"
@@ -173,25 +169,6 @@ def bench_interruption(rounds: int) -> dict[str, list[float]]:
 # --- report ------------------------------------------------------------------------------------------
 
 
-def environment() -> dict[str, Any]:
-    return {
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpu": cpu_model(),
-            "cores": os.cpu_count(),
-            "platform": platform.platform(),
-            "load_average_1min": os.getloadavg()[0],
-        },
-        "versions": {
-            "python": platform.python_version(),
-            "wasmtime-py": package_version("wasmtime"),
-            "witbridge": package_version("witbridge"),
-            "wasmtime (Rust)": rust_wasmtime_version(),
-        },
-        "command": shlex.join(sys.orig_argv),
-    }
-
-
 def med(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -216,9 +193,11 @@ def write(
         "# Sandbox benchmark",
         "",
         f"{env['date']} · {env['machine']['cpu']} · {env['machine']['cores']} cores · "
-        f"load {env['machine']['load_average_1min']:.2f}",
+        f"load {env['machine']['load_average_1min']['before']:.2f} before, "
+        f"{env['machine']['load_average_1min']['after']:.2f} after",
         f"Python {env['versions']['python']} · witbridge {env['versions']['witbridge']} · "
-        f"wasmtime {env['versions']['wasmtime (Rust)']} · wasmtime-py {env['versions']['wasmtime-py']}",
+        f"wasmtime {env['versions']['wasmtime (Rust, witbridge and native)']} · "
+        f"wasmtime-py {env['versions']['wasmtime-py']}",
         f"`{env['command']}`",
         "",
         f"## Load: the componentize-py guest ({PY_GUEST.stat().st_size / 1e6:.1f} MB)",
@@ -257,11 +236,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
     rounds = 3 if args.quick else 9
-    env = environment()
+    load_before = os.getloadavg()[0]
     load = bench_load(rounds)
     threads = bench_threads(rounds if args.quick else 5, 20 if args.quick else 100)
     interrupt = bench_interruption(rounds)
-    write(args.out, env, load, threads, interrupt)
+    write(args.out, environment(None, load_before), load, threads, interrupt)
     print((args.out / "sandbox.md").read_text())
 
 
