@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
-use std::time::Instant;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
@@ -20,7 +19,7 @@ use crate::engine::Variant;
 use crate::entered::{Entered, thread_token};
 use crate::function::{Function, Signature};
 use crate::pyclasses;
-use crate::store::{Host, Interrupted};
+use crate::store::{Host, Interrupted, in_guest};
 use crate::trap::call_failure;
 use crate::wasi::Captured;
 
@@ -270,18 +269,12 @@ impl Instance {
         sig: &Signature,
     ) -> Result<(), Failure> {
         Self::check_usable(state, &sig.qualified)?;
-        let store = &mut state.store;
-        if self.variant.ticker.is_some() {
-            let host = store.data_mut();
-            host.deadline = host.timeout.map(|t| Instant::now() + t);
-            // The callback runs at the next tick and then at every tick.
-            store.set_epoch_deadline(1);
-        }
-        let ticker = self.variant.ticker.as_ref();
-        let outcome = py.detach(|| {
-            let _running = ticker.map(|t| t.enter());
-            func.call(&mut *store, params, results)
-        });
+        let outcome = in_guest(
+            py,
+            &mut state.store,
+            self.variant.ticker.as_ref(),
+            |store| func.call(store, params, results),
+        );
         let resources = &mut state.store.data_mut().resources;
         if !resources.lent.is_empty() {
             for rep in std::mem::take(&mut resources.lent) {

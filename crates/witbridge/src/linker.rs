@@ -19,7 +19,7 @@ use crate::host::HostFunction;
 use crate::host_resources::{finalize, next_payload};
 use crate::instance::{Instance, State};
 use crate::pyclasses;
-use crate::store::{Host, StoreLimits, on_epoch};
+use crate::store::{Host, StoreLimits, in_guest, on_epoch};
 use crate::trap::call_failure;
 use crate::wasi::WasiSpec;
 
@@ -459,16 +459,11 @@ impl Linker {
         }
         if variant.ticker.is_some() {
             store.epoch_deadline_callback(on_epoch);
-            store.set_epoch_deadline(1);
-            let host = store.data_mut();
-            host.deadline = host.timeout.map(|t| std::time::Instant::now() + t);
         }
         // Instantiating runs the guest's start code: like any call, without
         // the GIL and within the limits.
-        let ticker = variant.ticker.as_ref();
-        let instantiated = py.detach(|| {
-            let _running = ticker.map(|t| t.enter());
-            linker.instantiate(&mut store, &compiled)
+        let instantiated = in_guest(py, &mut store, variant.ticker.as_ref(), |store| {
+            linker.instantiate(store, &compiled)
         });
         let instance = instantiated.map_err(|e| match store.data_mut().pending.take() {
             Some(raised) => raised,

@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 use wasmtime::component::ResourceTable;
-use wasmtime::{StoreContextMut, UpdateDeadline};
+use wasmtime::{Store, StoreContextMut, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use witbridge_core::limits::{Limiter, ResourceLimits, TimedOut};
+use witbridge_core::ticker::Ticker;
 
 /// What each store carries for its host.
 #[derive(Default)]
@@ -99,6 +100,27 @@ pub fn on_epoch(mut store: StoreContextMut<'_, Host>) -> wasmtime::Result<Update
         return Err(wasmtime::Error::new(Interrupted));
     }
     Ok(UpdateDeadline::Continue(1))
+}
+
+/// Runs guest code, `enter(store)`: with the GIL released, so that other
+/// Python threads run meanwhile, and, on an engine with epoch interruption
+/// (`ticker`), with the ticker running and the call's deadline set.
+pub fn in_guest<R: Send>(
+    py: Python<'_>,
+    store: &mut Store<Host>,
+    ticker: Option<&Ticker>,
+    enter: impl Send + FnOnce(&mut Store<Host>) -> R,
+) -> R {
+    if ticker.is_some() {
+        let host = store.data_mut();
+        host.deadline = host.timeout.map(|t| Instant::now() + t);
+        // The callback runs at the next tick and then at every tick.
+        store.set_epoch_deadline(1);
+    }
+    py.detach(|| {
+        let _running = ticker.map(Ticker::enter);
+        enter(store)
+    })
 }
 
 /// A `witbridge.Limits`, read for one instantiation.
