@@ -55,3 +55,47 @@ def test_resource_soak() -> None:
     assert counters.live_count() == 0
     assert inst._native._host_resource_count == 0
     assert growth < 8 * 2**20, f"RSS grew by {growth / 2**20:.1f} MiB"
+
+
+MILLION = 1_000_000
+
+
+def _shapes() -> dict[str, Any]:
+    """One call per signature shape, each returning whether its answer was right."""
+    intro = witbridge.load(WASM / "wasm_intro.wasm").machine_interface
+    values = witbridge.load(WASM / "values.wasm").values
+    pings = 0
+
+    def ping() -> None:
+        nonlocal pings
+        pings += 1
+
+    hostile = witbridge.load(WASM.parent / "wat" / "hostile.wat", imports={"ping": ping})
+    start, destination = intro.Point(x=1, y=2), intro.Point(x=3, y=4)
+    numbers = list(range(16))
+    return {
+        "scalars": lambda: values.echo_u32(7) == 7,
+        "strings": lambda: intro.count_symbols("héllo") == 5,
+        "records": lambda: intro.run(7, start, destination).machine_id == 1,
+        "lists": lambda: values.echo_u32s(numbers) == numbers,
+        # A million host calls per call of this one: counted, not called a million times.
+        "host imports": lambda: hostile.ping_many(1000) is None,
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", ["scalars", "strings", "records", "lists", "host imports"])
+def test_a_million_calls_leak_nothing(shape: str) -> None:
+    call = _shapes()[shape]
+    calls = MILLION if shape != "host imports" else MILLION // 1000
+    for _ in range(10_000 if calls == MILLION else 10):  # warm-up
+        assert call()
+    gc.collect()
+    before = rss_bytes()
+    for _ in range(calls):
+        if not call():
+            pytest.fail(f"a {shape} call answered wrong")
+    gc.collect()
+    growth = rss_bytes() - before
+    print(f"\nRSS growth over a million {shape} calls: {growth / 2**20:.2f} MiB")
+    assert growth < 5 * 2**20, f"RSS grew by {growth / 2**20:.1f} MiB"
