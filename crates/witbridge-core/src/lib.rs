@@ -14,6 +14,8 @@
 //! - [`artifact`]: precompiled components and the compile cache;
 //! - [`limits`], [`ticker`]: sandbox limits, timeouts and interruption;
 //! - [`wasi`]: which WASI interfaces the host provides;
+//! - [`echo`]: guests that hand each call back to the host, the round-trip
+//!   oracle of the fuzzers and property tests;
 //! - [`inspect`], [`wat_text`], [`wave`]: what the command line's `inspect`,
 //!   `wat` and `call` need: a file's contents, its text format, and calls
 //!   written in WAVE.
@@ -29,6 +31,7 @@
 pub mod artifact;
 pub mod compile;
 pub mod describe;
+pub mod echo;
 pub mod engine;
 pub mod error;
 pub mod inspect;

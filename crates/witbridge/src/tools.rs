@@ -1,12 +1,14 @@
 //! The native side of the command line's `wit`, `wat` and `inspect`: plain
-//! functions of a file's bytes that decode and print, and compile nothing.
+//! functions of a file's bytes that decode and print, and compile nothing;
+//! and the echo components that the fuzzing harness round-trips values
+//! through.
 
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList};
 use witbridge_core::LoadError;
 use witbridge_core::inspect::{self, Entry, Inspection};
-use witbridge_core::{load, wat_text, wit_text};
+use witbridge_core::{echo, load, wat_text, wit_text};
 
 use crate::pyclasses;
 
@@ -95,6 +97,17 @@ fn inspection_dict<'py>(py: Python<'py>, found: &Inspection) -> PyResult<Bound<'
     Ok(dict)
 }
 
+/// A component that forwards each export to the import of the same name and
+/// type (see `witbridge_core::echo`), for the round-trip tests in
+/// `tests/fuzzing/`. Not public API.
+#[pyfunction]
+fn _echo_component<'py>(py: Python<'py>, wit: &str, world: &str) -> PyResult<Bound<'py, PyBytes>> {
+    let bytes = py
+        .detach(|| echo::echo_component(wit, world))
+        .map_err(compile_error)?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
 fn entries<'py>(py: Python<'py>, entries: &[Entry]) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);
     for e in entries {
@@ -121,5 +134,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_wit_text, m)?)?;
     m.add_function(wrap_pyfunction!(_wat_text, m)?)?;
     m.add_function(wrap_pyfunction!(_inspect, m)?)?;
+    m.add_function(wrap_pyfunction!(_echo_component, m)?)?;
     Ok(())
 }
