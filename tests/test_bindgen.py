@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -63,6 +64,9 @@ interface a {
   resource counter { constructor(); drop: func(); alive: func() -> bool; }
   type maybe = option<u32>;
   type nested = option<maybe>;
+  type byte = u8;
+  record meta { mro: byte }
+  raw: func(m: meta, b: list<byte>) -> list<byte>;
   f: func(l: l, x: nested, y: option<option<option<string>>>) -> result<_, error-code>;
   g: func() -> result;
   %self: func(%self: u32) -> tuple<>;
@@ -619,6 +623,10 @@ def test_names_are_kept_apart(generated: Path) -> None:
     assert "load_" in edge.Edge.__annotations__
     assert edge.Nested == witbridge.Some[edge.Maybe] | None
     assert [f.name for f in dataclasses.fields(edge.EdgeImports)] == ["host", "thing", "inline_imp", "log"]
+    # `mro` is escaped like a keyword, and a list of an alias of u8 is bytes, as the runtime has them.
+    assert [f.name for f in dataclasses.fields(edge.Meta)] == ["mro_"]
+    raw = typing.get_type_hints(edge.A.raw)
+    assert (raw["b"], raw["return"]) == (bytes | bytearray | memoryview, bytes)
 
 
 def test_wasi_imports_need_no_implementation(generated: Path) -> None:

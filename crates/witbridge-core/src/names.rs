@@ -7,12 +7,14 @@
 //! members.
 
 /// Python's keywords and soft keywords: a name equal to one of these gets a
-/// trailing underscore (`type` -> `type_`, `from` -> `from_`).
+/// trailing underscore (`type` -> `type_`, `from` -> `from_`). So does `mro`,
+/// the one attribute every class has from its metaclass: a dataclass field of
+/// that name would silently take `type.mro` as its default.
 const RESERVED: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "case", "class",
-    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if",
-    "import", "in", "is", "lambda", "match", "nonlocal", "not", "or", "pass", "raise", "return",
-    "try", "type", "while", "with", "yield",
+    "mro", "False", "None", "True", "and", "as", "assert", "async", "await", "break", "case",
+    "class", "continue", "def", "del", "elif", "else", "except", "finally", "for", "from",
+    "global", "if", "import", "in", "is", "lambda", "match", "nonlocal", "not", "or", "pass",
+    "raise", "return", "try", "type", "while", "with", "yield",
 ];
 
 fn words(wit_name: &str) -> impl Iterator<Item = &str> {
@@ -129,6 +131,7 @@ mod tests {
         assert_eq!(snake("get-u32"), "get_u32");
         assert_eq!(snake("%type"), "type_");
         assert_eq!(snake("class"), "class_");
+        assert_eq!(snake("mro"), "mro_");
         assert_eq!(snake("HTTP-request"), "http_request");
         assert_eq!(pascal("run-result"), "RunResult");
         assert_eq!(pascal("HTTP-request"), "HttpRequest");

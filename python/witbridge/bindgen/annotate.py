@@ -69,7 +69,7 @@ class Annotator:
         if kind in ("ref", "own", "borrow"):
             return self._names.get(inner, "object")
         if kind == "list":
-            if inner == "u8":
+            if self._world.unalias(inner) == "u8":
                 return "bytes" if direction is Direction.RECEIVED else "bytes | bytearray | memoryview"
             item = self(inner, direction)
             if direction is Direction.RECEIVED:

@@ -59,7 +59,10 @@ impl Builder<'_, '_> {
         let def = &self.desc.resolve.types[id];
         let wit = self.wit(&Type::Id(id));
         Ok(match &def.kind {
-            TypeDefKind::List(Type::U8) => Converter::Bytes(BytesConverter),
+            // `bytes`, also when the element is an alias of u8 (DESIGN §3).
+            TypeDefKind::List(item) if self.desc.unalias(*item) == Type::U8 => {
+                Converter::Bytes(BytesConverter)
+            }
             TypeDefKind::List(item) => Converter::List(ListConverter {
                 item: self.boxed(item)?,
                 expected: format!("{wit} (a list or other sequence)"),
