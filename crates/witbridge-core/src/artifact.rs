@@ -148,7 +148,9 @@ fn decode_world(bytes: &[u8]) -> Result<Description, LoadError> {
         .split_at_checked(rest.len().checked_sub(len).ok_or_else(bad)?)
         .ok_or_else(bad)?;
     let name = std::str::from_utf8(name).map_err(|_| bad())?;
-    let decoded = wit_component::decode(package_bytes)
+    // An artifact's bytes are checked against their hash, but that only
+    // proves they weren't damaged, not that whoever wrote them was friendly.
+    let decoded = crate::describe::decode_wasm(package_bytes)
         .map_err(|e| LoadError::compile("cannot read the artifact's WIT", chain(&e)))?;
     let wit_component::DecodedWasm::WitPackage(resolve, package) = decoded else {
         return Err(bad());

@@ -40,7 +40,7 @@ pub enum Item<'a> {
 impl Description {
     /// Decodes the WIT world of a component binary.
     pub fn decode(component: &[u8]) -> Result<Self, LoadError> {
-        match wit_parser::decoding::decode(component) {
+        match decode_wasm(component) {
             Ok(wit_parser::decoding::DecodedWasm::Component(resolve, world)) => {
                 Ok(Description { resolve, world })
             }
@@ -156,6 +156,22 @@ impl Description {
     }
 }
 
+/// `wit_parser::decoding::decode`, safe on truncated or hostile input.
+///
+/// That function reads through a streaming parser that, when a section
+/// claims more bytes than follow, zero-fills a buffer of the claimed size
+/// before it notices the input has ended: eight bytes of header and a
+/// section size of 4 GiB make it allocate 4 GiB (found by `cargo fuzz run
+/// load_bytes`). Parsing the whole input first, which checks every section's
+/// size against the bytes there are, turns that into an error; `decode` then
+/// never runs short of data.
+pub(crate) fn decode_wasm(bytes: &[u8]) -> anyhow::Result<wit_parser::decoding::DecodedWasm> {
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        payload?;
+    }
+    wit_parser::decoding::decode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +219,14 @@ mod tests {
     #[test]
     fn garbage_does_not_decode() {
         assert!(Description::decode(b"\0asm\x0d\0\x01\0garbage").is_err());
+    }
+
+    #[test]
+    fn a_section_longer_than_the_input_is_refused_without_allocating_it() {
+        // A component header, then a custom section claiming 0xFFFF_FFF0
+        // bytes: decoded naively, a 4 GiB buffer.
+        let bytes = b"\0asm\x0d\0\x01\0\x00\xf0\xff\xff\xff\x0f";
+        let err = Description::decode(bytes).unwrap_err().to_string();
+        assert!(err.contains("unexpected end-of-file"), "{err}");
     }
 }
