@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import witbridge
 from witbridge import Err, Ok, Some
 
+from .same import same
 from .wit_limits import F32_MAX, INT_RANGES
 
 Ns = Any  # a witbridge.Namespace: its functions and types are dynamic attributes
@@ -45,28 +46,6 @@ def _int_to_f32(n: int) -> float:
     if result > F32_MAX:
         raise OverflowError("too large for f32")
     return -result if n < 0 else result
-
-
-def same(a: object, b: object) -> bool:
-    """Deep equality that also tells NaN and the sign of zero apart, and checks types."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float):
-        assert isinstance(b, float)
-        if math.isnan(a):
-            return math.isnan(b)
-        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
-    if isinstance(a, list | tuple):
-        assert isinstance(b, list | tuple)
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, Ok | Some | Err):
-        return same(a.value, b.value)  # type: ignore[union-attr]
-    if dataclasses.is_dataclass(a):
-        return all(
-            same(getattr(a, f.name), getattr(b, f.name))
-            for f in dataclasses.fields(a)  # type: ignore[arg-type]
-        )
-    return a == b
 
 
 def test_int_to_f32_reference() -> None:
