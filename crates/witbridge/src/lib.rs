@@ -32,8 +32,12 @@ fn snake_name(wit_name: &str) -> String {
     witbridge_core::names::snake(wit_name)
 }
 
+// Public so that the fuzz targets in fuzz/, which link this crate as an rlib
+// into a binary that embeds CPython, can register this module as
+// `witbridge._native` themselves: then the converters libFuzzer instruments
+// are the ones the Python package calls, not those of the prebuilt .so.
 #[pymodule]
-fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+pub fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::Engine>()?;
     m.add_class::<component::Component>()?;
     m.add_class::<linker::Linker>()?;
