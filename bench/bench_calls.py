@@ -326,8 +326,8 @@ def run_batch(call: Call, n: int) -> int:
     return perf_counter_ns() - start
 
 
-def measure(case: str, peer: str, call: Call, method: Method) -> Measurement:
-    """Warm up, choose N so a round lasts about ``method.target_ns``, take the rounds."""
+def plan(call: Call, method: Method) -> tuple[int, int]:
+    """Warm ``call`` up and choose (N, rounds): N calls make a round of about ``method.target_ns``."""
     # Warm-up, doubling the batch until it lasts a tenth of a round; then one
     # more batch of that size for the estimate of one call.
     batch = 1
@@ -336,45 +336,69 @@ def measure(case: str, peer: str, call: Call, method: Method) -> Measurement:
     per_call = run_batch(call, batch) / batch
     calls_per_round = max(1, round(method.target_ns / per_call))
     affordable = int(method.budget_ns / (per_call * calls_per_round))
-    rounds = min(method.rounds, max(method.min_rounds, affordable))
-    samples: list[float] = []
+    return calls_per_round, min(method.rounds, max(method.min_rounds, affordable))
+
+
+def measure_side_by_side(case: str, calls: Mapping[str, Call], method: Method) -> list[Measurement]:
+    """Times ``case`` on several peers, taking their rounds in turn.
+
+    A shared VM has spells, seconds long, in which everything runs up to twice
+    as slow. Timed one after the other, one peer could get a slow spell and the
+    next a fast one, and their ratio would say more about the spells than about
+    the peers. Taken in turn, every peer's rounds sample the same spells.
+    """
+    plans = {peer: plan(call, method) for peer, call in calls.items()}
+    samples: dict[str, list[float]] = {peer: [] for peer in calls}
     gc.collect()
     gc.disable()
     try:
-        for _ in range(rounds):
-            samples.append(run_batch(call, calls_per_round) / calls_per_round)
+        for r in range(max(rounds for _, rounds in plans.values())):
+            for peer, call in calls.items():
+                calls_per_round, rounds = plans[peer]
+                if r < rounds:
+                    samples[peer].append(run_batch(call, calls_per_round) / calls_per_round)
     finally:
         gc.enable()
-    return Measurement(case, peer, calls_per_round, samples)
+    return [Measurement(case, peer, plans[peer][0], samples[peer]) for peer in calls]
 
 
-def run_python_peer(
-    peer: str, cases: list[str], method: Method, fixtures: Path, skipped: dict[str, str]
+def measure(case: str, peer: str, call: Call, method: Method) -> Measurement:
+    """Times ``case`` on one peer."""
+    return measure_side_by_side(case, {peer: call}, method)[0]
+
+
+def run_python_peers(
+    peers: list[str], cases: list[str], method: Method, fixtures: Path, skipped: dict[str, str]
 ) -> list[Measurement]:
-    try:
-        calls = PYTHON_PEERS[peer](fixtures)
-    except ImportError as error:
-        reason = f"cannot be imported ({type(error).__name__}: {error})"
-        print(f"SKIPPED peer {peer}: {reason}", flush=True)
-        skipped[peer] = reason
-        return []
-    results = []
+    """Times the Python peers, side by side, case after case."""
+    prepared: dict[str, dict[str, Call]] = {}
+    for peer in peers:
+        try:
+            prepared[peer] = PYTHON_PEERS[peer](fixtures)
+        except ImportError as error:
+            reason = f"cannot be imported ({type(error).__name__}: {error})"
+            print(f"SKIPPED peer {peer}: {reason}", flush=True)
+            skipped[peer] = reason
     # Run every case for a moment before timing any: the first case measured
     # in a fresh process otherwise pays for cold caches and a CPU still
     # clocking up (seen as 50% slower than in a run of that case alone).
+    for calls in prepared.values():
+        for case in cases:
+            spin_until = perf_counter_ns() + 200_000_000
+            while perf_counter_ns() < spin_until:
+                run_batch(calls[case], 64)
+    for peer, calls in prepared.items():
+        for case in cases:
+            call = calls[case]
+            first = call.func(*call.args)
+            if not call.check(first):
+                shown = repr(first)[:120]
+                raise SystemExit(f"peer {peer} returned a wrong result for {case}: {shown}")
+    results = []
     for case in cases:
-        spin_until = perf_counter_ns() + 200_000_000
-        while perf_counter_ns() < spin_until:
-            run_batch(calls[case], 64)
-    for case in cases:
-        call = calls[case]
-        first = call.func(*call.args)
-        if not call.check(first):
-            shown = repr(first)[:120]
-            raise SystemExit(f"peer {peer} returned a wrong result for {case}: {shown}")
-        m = measure(case, peer, call, method)
-        print(f"  {case:<14} {peer:<19} {format_ns(m.median_ns):>10}", flush=True)
-        results.append(m)
+        for m in measure_side_by_side(case, {peer: calls[case] for peer, calls in prepared.items()}, method):
+            print(f"  {case:<14} {m.peer:<19} {format_ns(m.median_ns):>10}", flush=True)
+            results.append(m)
     return results
 
 
@@ -532,7 +556,9 @@ def write_markdown(path: Path, env: dict[str, Any], results: list[Measurement], 
         f"- Method: median over up to {env['method']['rounds']} rounds (at least "
         f"{env['method']['min_rounds']}) of N calls, N chosen so a round lasts about "
         f"{env['method']['target_round_ms']:.0f} ms; fewer rounds when a case would take more than "
-        f"{env['method']['budget_per_case_s']:.0f} s.",
+        f"{env['method']['budget_per_case_s']:.0f} s. The Python peers take their rounds of a case in "
+        "turn, so that a spell of slowness on the machine hits them alike; native runs afterwards, "
+        "in its own process.",
         "- Ratio: the peer's median divided by witbridge's (above 1: witbridge is that many times faster).",
         "",
         "| case | peer | median per call | ratio to witbridge | MB/s | rounds x N |",
@@ -598,12 +624,13 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     skipped: dict[str, str] = {}
     results: list[Measurement] = []
-    for peer in peers:
-        print(f"{peer}:", flush=True)
-        if peer == "native":
-            results += run_native(cases, method, fixtures, skipped, args.only)
-        else:
-            results += run_python_peer(peer, cases, method, fixtures, skipped)
+    python_peers = [p for p in peers if p != "native"]
+    if python_peers:
+        print(f"{', '.join(python_peers)}, side by side:", flush=True)
+        results += run_python_peers(python_peers, cases, method, fixtures, skipped)
+    if "native" in peers:
+        print("native:", flush=True)
+        results += run_native(cases, method, fixtures, skipped, args.only)
     results.sort(key=lambda m: (CASES.index(m.case), PEERS.index(m.peer)))
 
     env = environment(method, load_before)

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench_calls import Call, Measurement, Method, environment, format_ns, format_ratio, measure
+from bench_calls import Call, Measurement, Method, environment, format_ns, format_ratio, measure_side_by_side
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "wasm" / "host_user.component.wasm"
@@ -143,18 +143,20 @@ def main() -> int:
         method = Method(rounds=15, target_ns=75_000_000, budget_ns=30_000_000_000, min_rounds=5)
     load_before = os.getloadavg()[0]
     results: list[Measurement] = []
-    for peer, prepare in PEERS.items():
-        calls = prepare()
+    prepared = {peer: prepare() for peer, prepare in PEERS.items()}
+    for peer, calls in prepared.items():
         for case, call in calls.items():
             got = call.func(*call.args)
             if not call.check(got):
                 print(f"{peer} {case}: wrong result {got!r}; not timed", file=sys.stderr)
                 return 1
-            measurement = measure(case, peer, call, method)
+    for case in CASES:
+        # The peers take their rounds in turn (see bench_calls.measure_side_by_side).
+        for measurement in measure_side_by_side(case, {peer: calls[case] for peer, calls in prepared.items()}, method):
             if case == "emit":  # one export call makes EMITS_PER_CALL import calls
                 measurement.round_ns_per_call = [ns / EMITS_PER_CALL for ns in measurement.round_ns_per_call]
             results.append(measurement)
-            print(f"{case:12} {peer:20} {format_ns(measurement.median_ns)}", flush=True)
+            print(f"{case:12} {measurement.peer:20} {format_ns(measurement.median_ns)}", flush=True)
     env = environment(method, load_before)
     base = {m.case: m for m in results if m.peer == "witbridge"}
     lines = [
@@ -166,7 +168,7 @@ def main() -> int:
         f"- Python {env['versions']['python']}, wasmtime-py {env['versions']['wasmtime-py']}, "
         f"witbridge {env['versions']['witbridge']}",
         f"- Command: `{env['command']}`",
-        "- Median over rounds; ratio: the peer's median divided by witbridge's.",
+        "- Median over rounds, the peers' rounds taken in turn; ratio: the peer's median divided by witbridge's.",
         "",
         "| case | peer | median | ratio to witbridge |",
         "|---|---|---:|---:|",

@@ -34,6 +34,7 @@ pub mod describe;
 pub mod echo;
 pub mod engine;
 pub mod error;
+pub mod gil_policy;
 pub mod inspect;
 pub mod limits;
 pub mod load;

@@ -34,14 +34,7 @@ impl Instance {
         };
         let mut state = this.enter(py, &function.sig.qualified)?;
         let mut results = [Val::Bool(false)];
-        match this.run(
-            py,
-            &mut state,
-            function.func,
-            &[],
-            &mut results,
-            &function.sig,
-        ) {
+        match this.run(py, &mut state, &function, &[], &mut results) {
             Ok(()) => Ok(match &results[0] {
                 Val::Result(Ok(_)) => 0,
                 _ => 1,

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use wasmtime::component::{Func, Val};
+use witbridge_core::gil_policy::GilPolicy;
 use witbridge_core::names;
 use witbridge_core::wit_parser::{Function as WitFunction, Type, TypeDefKind};
 use witbridge_core::wit_text;
@@ -16,6 +17,7 @@ use crate::convert::build::Builder;
 use crate::convert::{Converter, Cx, ResultConverter};
 use crate::instance::Instance;
 use crate::pyclasses;
+use crate::typed_call::GuestCall;
 
 /// One parameter: its Python name and converter.
 pub struct Param {
@@ -237,7 +239,21 @@ fn python_list(items: &[String]) -> String {
 pub struct Function {
     pub instance: Py<Instance>,
     pub func: Func,
+    /// `func` as a `TypedFunc`, when its signature is small enough for one.
+    pub typed: Option<Box<dyn GuestCall>>,
     pub sig: Arc<Signature>,
+    /// Whether its calls keep the GIL, learned from the calls so far.
+    pub gil: GilPolicy,
+}
+
+impl Function {
+    /// How to cross into the guest: typed if possible, else dynamic.
+    pub fn guest_call(&self) -> &dyn GuestCall {
+        match &self.typed {
+            Some(typed) => typed.as_ref(),
+            None => &self.func,
+        }
+    }
 }
 
 #[pymethods]
@@ -285,6 +301,20 @@ impl Function {
     #[getter]
     fn wit(&self) -> &str {
         &self.sig.wit
+    }
+
+    /// Whether calls go through a wasmtime `TypedFunc` (see `typed_call.rs`);
+    /// private, for tests.
+    #[getter]
+    fn _typed(&self) -> bool {
+        self.typed.is_some()
+    }
+
+    /// Whether calls keep the GIL now (see `witbridge_core::gil_policy`);
+    /// private, for tests.
+    #[getter]
+    fn _keeps_gil(&self) -> bool {
+        self.gil.keeps()
     }
 
     /// The full WIT name, `xyz:machine/machine-interface#count-symbols`.

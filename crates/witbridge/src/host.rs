@@ -75,12 +75,7 @@ impl HostFunction {
 
     fn forward(&self, py: Python<'_>, params: &[Val], results: &mut [Val]) -> Option<PyResult<()>> {
         let target = self.forward_to.as_ref()?.get();
-        Some(
-            target
-                .instance
-                .get()
-                .call(py, target.func, params, results, &target.sig),
-        )
+        Some(target.instance.get().call(py, target, params, results))
     }
 }
 
@@ -92,8 +87,8 @@ impl HostFunction {
         params: &[Val],
         results: &mut [Val],
     ) -> wasmtime::Result<()> {
-        // The GIL is already held by the export call that entered the guest;
-        // attaching again is only a check.
+        // Takes the GIL back if the export call that entered the guest
+        // released it; only a check if that call kept it.
         Python::attach(|py| {
             let outcome = match self.forward(py, params, results) {
                 Some(forwarded) => forwarded.map(|()| None),

@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
-use wasmtime::component::{Func, ResourceAny, Val};
+use wasmtime::component::{ResourceAny, Val};
 use wasmtime::{AsContextMut, Store, StoreContextMut};
 use witbridge_core::describe::Item;
+use witbridge_core::gil_policy::{Gil, GilPolicy};
 use witbridge_core::names;
 use witbridge_core::wit_parser::{FunctionKind, TypeDefKind, TypeId, TypeOwner};
 
@@ -17,10 +18,11 @@ use crate::component::Component;
 use crate::convert::{Cx, Owner};
 use crate::engine::Variant;
 use crate::entered::{Entered, thread_token};
-use crate::function::{Function, Signature};
+use crate::function::Function;
 use crate::pyclasses;
 use crate::store::{Host, Interrupted, in_guest};
 use crate::trap::call_failure;
+use crate::typed_call::typed_call;
 use crate::wasi::Captured;
 
 /// The mutable part of an instance, behind one lock.
@@ -53,6 +55,9 @@ pub struct Instance {
     /// The classes of this instance's exported resources: subclasses of the
     /// component's classes whose methods call into this instance.
     resource_classes: Mutex<HashMap<TypeId, Py<PyType>>>,
+    /// Whether calls may keep the GIL while the guest runs: only without
+    /// WASI and with an epoch ticker (see `witbridge_core::gil_policy`).
+    may_keep_gil: bool,
 }
 
 fn unpoison<'a, T>(
@@ -94,6 +99,7 @@ impl Instance {
         state: State,
         captured: Captured,
     ) -> Self {
+        let may_keep_gil = variant.ticker.is_some() && state.store.data().wasi.is_none();
         Instance {
             component,
             variant,
@@ -104,6 +110,7 @@ impl Instance {
             deferred_drops: Mutex::default(),
             has_deferred_drops: AtomicBool::new(false),
             resource_classes: Mutex::default(),
+            may_keep_gil,
         }
     }
 
@@ -138,7 +145,10 @@ impl Instance {
             guard,
             holder: &self.holder,
         };
-        if self.has_deferred_drops.swap(false, Ordering::Acquire) {
+        // A plain load first: a swap is a locked instruction, on every call.
+        if self.has_deferred_drops.load(Ordering::Relaxed)
+            && self.has_deferred_drops.swap(false, Ordering::Acquire)
+        {
             let deferred = std::mem::take(&mut *unpoison(self.deferred_drops.lock()));
             for resource in deferred {
                 Self::drop_in(&mut state, resource, "a resource");
@@ -189,14 +199,14 @@ impl Instance {
     pub fn call(
         &self,
         py: Python<'_>,
-        func: Func,
+        function: &Function,
         params: &[Val],
         results: &mut [Val],
-        sig: &Signature,
     ) -> PyResult<()> {
-        let mut state = self.enter(py, &sig.qualified)?;
-        self.run(py, &mut state, func, params, results, sig)
-            .map_err(|f| f.into_pyerr(&sig.qualified))
+        let what = &function.sig.qualified;
+        let mut state = self.enter(py, what)?;
+        self.run(py, &mut state, function, params, results)
+            .map_err(|f| f.into_pyerr(what))
     }
 
     /// Calls an exported function with Python arguments: lower, call, lift.
@@ -232,7 +242,7 @@ impl Instance {
         };
         let mut results = [Val::Bool(false)];
         let results = &mut results[..sig.result_count()];
-        this.run(py, &mut state, function.func, &params, results, sig)
+        this.run(py, &mut state, function, &params, results)
             .map_err(|f| f.into_pyerr(&sig.qualified))?;
         let result = results
             .first_mut()
@@ -257,24 +267,34 @@ impl Instance {
         }
     }
 
-    /// Enters the guest: the GIL is released, the epoch ticker runs, and
-    /// the call's deadline is set.
+    /// Enters the guest to call `function`: the epoch ticker runs, the
+    /// call's deadline is set, and the GIL is released unless the function
+    /// has learned that its calls are short (`witbridge_core::gil_policy`).
     pub(crate) fn run(
         &self,
         py: Python<'_>,
         state: &mut State,
-        func: Func,
+        function: &Function,
         params: &[Val],
         results: &mut [Val],
-        sig: &Signature,
     ) -> Result<(), Failure> {
+        let sig = &function.sig;
         Self::check_usable(state, &sig.qualified)?;
+        let choice = self.may_keep_gil.then(|| function.gil.choose());
+        let gil = choice.as_ref().map_or(Gil::Release, |c| c.gil);
+        let call = function.guest_call();
         let outcome = in_guest(
             py,
             &mut state.store,
             self.variant.ticker.as_ref(),
-            |store| func.call(store, params, results),
+            gil,
+            |store| call.call(store.as_context_mut(), params, results),
         );
+        if let Some(choice) = choice {
+            function
+                .gil
+                .learn(choice, state.store.data().kept_past_a_tick);
+        }
         let resources = &mut state.store.data_mut().resources;
         if !resources.lent.is_empty() {
             for rep in std::mem::take(&mut resources.lent) {
@@ -343,9 +363,12 @@ impl Instance {
                     ),
                 )
             })?;
+        let typed = typed_call(func, &store);
         Ok(Function {
             instance: slf.clone_ref(py),
             func,
+            typed,
+            gil: GilPolicy::default(),
             sig,
         })
     }

@@ -21,6 +21,7 @@ mod resource;
 mod store;
 mod tools;
 mod trap;
+mod typed_call;
 mod wasi;
 mod wave;
 

@@ -8,6 +8,7 @@ use pyo3::types::{PyDict, PyString};
 use wasmtime::Store;
 use wasmtime::component::ResourceType;
 use witbridge_core::describe::Item;
+use witbridge_core::gil_policy::Gil;
 use witbridge_core::wit_parser::{Function as WitFunction, FunctionKind, TypeDefKind, TypeId};
 use witbridge_core::wit_text;
 use witbridge_core::{names, wasi};
@@ -462,9 +463,13 @@ impl Linker {
         }
         // Instantiating runs the guest's start code: like any call, without
         // the GIL and within the limits.
-        let instantiated = in_guest(py, &mut store, variant.ticker.as_ref(), |store| {
-            linker.instantiate(store, &compiled)
-        });
+        let instantiated = in_guest(
+            py,
+            &mut store,
+            variant.ticker.as_ref(),
+            Gil::Release,
+            |store| linker.instantiate(store, &compiled),
+        );
         let instance = instantiated.map_err(|e| match store.data_mut().pending.take() {
             Some(raised) => raised,
             None => call_failure(py, e, "instantiating the component").error,

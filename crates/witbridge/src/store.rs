@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use wasmtime::component::ResourceTable;
 use wasmtime::{Store, StoreContextMut, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use witbridge_core::gil_policy::Gil;
 use witbridge_core::limits::{Limiter, ResourceLimits, TimedOut};
 use witbridge_core::ticker::Ticker;
 
@@ -29,6 +30,10 @@ pub struct Host {
     pub timeout: Option<Duration>,
     /// When the running call must end (from `timeout`).
     pub deadline: Option<Instant>,
+    /// The running call keeps the GIL (see `witbridge_core::gil_policy`).
+    pub keeps_gil: bool,
+    /// An epoch tick found the running call still going with the GIL kept.
+    pub kept_past_a_tick: bool,
 }
 
 impl WasiView for Host {
@@ -79,8 +84,9 @@ fn on_main_thread(py: Python<'_>) -> bool {
 }
 
 /// Runs at each epoch tick while a guest runs (every `ticker::TICK`): ends
-/// the call if it is past its deadline, and lets Python's signal handlers
-/// run, so that Ctrl-C raises `KeyboardInterrupt` in a guest call too.
+/// the call if it is past its deadline, lets Python's signal handlers run,
+/// so that Ctrl-C raises `KeyboardInterrupt` in a guest call too, and, if
+/// the call keeps the GIL, hands it to any thread waiting for it.
 pub fn on_epoch(mut store: StoreContextMut<'_, Host>) -> wasmtime::Result<UpdateDeadline> {
     let host = store.data_mut();
     if let (Some(deadline), Some(timeout)) = (host.deadline, host.timeout)
@@ -88,13 +94,30 @@ pub fn on_epoch(mut store: StoreContextMut<'_, Host>) -> wasmtime::Result<Update
     {
         return Err(wasmtime::Error::new(TimedOut(timeout)));
     }
-    // Other threads learn once that they aren't the main one, and from
-    // then on don't take the GIL at every tick.
-    let maybe_main = MAIN_THREAD.with(Cell::get) != Some(false);
-    let signalled = maybe_main
-        .then(|| Python::attach(|py| on_main_thread(py).then(|| py.check_signals().err())))
-        .flatten()
-        .flatten();
+    let signalled = if host.keeps_gil {
+        host.kept_past_a_tick = true;
+        // Attached already: this is only a check.
+        Python::attach(|py| {
+            let raised = on_main_thread(py)
+                .then(|| py.check_signals().err())
+                .flatten();
+            if raised.is_none() {
+                // What Python's own loop does every switch interval: if
+                // another thread asked for the GIL, it gets it now, and
+                // this one waits its turn to take it back.
+                py.detach(|| ());
+            }
+            raised
+        })
+    } else {
+        // Other threads learn once that they aren't the main one, and from
+        // then on don't take the GIL at every tick.
+        let maybe_main = MAIN_THREAD.with(Cell::get) != Some(false);
+        maybe_main
+            .then(|| Python::attach(|py| on_main_thread(py).then(|| py.check_signals().err())))
+            .flatten()
+            .flatten()
+    };
     if let Some(raised) = signalled {
         host.pending = Some(raised);
         return Err(wasmtime::Error::new(Interrupted));
@@ -102,25 +125,39 @@ pub fn on_epoch(mut store: StoreContextMut<'_, Host>) -> wasmtime::Result<Update
     Ok(UpdateDeadline::Continue(1))
 }
 
-/// Runs guest code, `enter(store)`: with the GIL released, so that other
-/// Python threads run meanwhile, and, on an engine with epoch interruption
-/// (`ticker`), with the ticker running and the call's deadline set.
+/// Runs guest code, `enter(store)`: with the GIL released if `gil` says so,
+/// so that other Python threads run meanwhile, and, on an engine with epoch
+/// interruption (`ticker`), with the ticker running and the call's deadline
+/// set. Only a store whose engine has a ticker may keep the GIL.
 pub fn in_guest<R: Send>(
     py: Python<'_>,
     store: &mut Store<Host>,
     ticker: Option<&Ticker>,
+    gil: Gil,
     enter: impl Send + FnOnce(&mut Store<Host>) -> R,
 ) -> R {
+    let host = store.data_mut();
+    host.kept_past_a_tick = false;
     if ticker.is_some() {
-        let host = store.data_mut();
         host.deadline = host.timeout.map(|t| Instant::now() + t);
         // The callback runs at the next tick and then at every tick.
         store.set_epoch_deadline(1);
     }
-    py.detach(|| {
-        let _running = ticker.map(Ticker::enter);
-        enter(store)
-    })
+    match gil {
+        Gil::Keep if ticker.is_some() => {
+            store.data_mut().keeps_gil = true;
+            let outcome = {
+                let _running = ticker.map(Ticker::enter);
+                enter(store)
+            };
+            store.data_mut().keeps_gil = false;
+            outcome
+        }
+        _ => py.detach(|| {
+            let _running = ticker.map(Ticker::enter);
+            enter(store)
+        }),
+    }
 }
 
 /// A `witbridge.Limits`, read for one instantiation.
