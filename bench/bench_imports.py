@@ -106,6 +106,8 @@ def prepare_wasmtime_component() -> dict[str, Call]:
 
     def func(interface: str, name: str) -> Any:
         index = instance.get_export_index(store, name, instance.get_export_index(store, interface))
+        if index is None:
+            raise SystemExit(f"the fixture exports no {interface}#{name}")
         return instance.get_func(store, index)
 
     emit_many = func("witbridge:host/app@0.1.0", "emit-many")
