@@ -94,30 +94,27 @@ pub fn on_epoch(mut store: StoreContextMut<'_, Host>) -> wasmtime::Result<Update
     {
         return Err(wasmtime::Error::new(TimedOut(timeout)));
     }
-    let signalled = if host.keeps_gil {
-        host.kept_past_a_tick = true;
-        // Attached already: this is only a check.
-        Python::attach(|py| {
-            let raised = on_main_thread(py)
-                .then(|| py.check_signals().err())
-                .flatten();
-            if raised.is_none() {
-                // What Python's own loop does every switch interval: if
-                // another thread asked for the GIL, it gets it now, and
-                // this one waits its turn to take it back.
-                py.detach(|| ());
-            }
-            raised
+    let keeps_gil = host.keeps_gil;
+    host.kept_past_a_tick |= keeps_gil;
+    // Other threads learn once that they aren't the main one, and from
+    // then on take the GIL at a tick only if they hold it anyway.
+    let maybe_main = MAIN_THREAD.with(Cell::get) != Some(false);
+    let signalled = (keeps_gil || maybe_main)
+        .then(|| {
+            Python::attach(|py| {
+                let raised = on_main_thread(py)
+                    .then(|| py.check_signals().err())
+                    .flatten();
+                if keeps_gil && raised.is_none() {
+                    // What Python's own loop does every switch interval: if
+                    // another thread asked for the GIL, it gets it now, and
+                    // this one waits its turn to take it back.
+                    py.detach(|| ());
+                }
+                raised
+            })
         })
-    } else {
-        // Other threads learn once that they aren't the main one, and from
-        // then on don't take the GIL at every tick.
-        let maybe_main = MAIN_THREAD.with(Cell::get) != Some(false);
-        maybe_main
-            .then(|| Python::attach(|py| on_main_thread(py).then(|| py.check_signals().err())))
-            .flatten()
-            .flatten()
-    };
+        .flatten();
     if let Some(raised) = signalled {
         host.pending = Some(raised);
         return Err(wasmtime::Error::new(Interrupted));

@@ -198,42 +198,68 @@ macro_rules! with_scalar {
     };
 }
 
+/// Like `with_scalar!`, for the 32- and 64-bit numbers only: the kinds a
+/// function of two parameters may have.
+macro_rules! with_number {
+    ($ty:expr, $t:ident => $body:expr) => {
+        match $ty {
+            Type::U32 => {
+                type $t = u32;
+                $body
+            }
+            Type::S32 => {
+                type $t = i32;
+                $body
+            }
+            Type::U64 => {
+                type $t = u64;
+                $body
+            }
+            Type::S64 => {
+                type $t = i64;
+                $body
+            }
+            Type::Float32 => {
+                type $t = f32;
+                $body
+            }
+            Type::Float64 => {
+                type $t = f64;
+                $body
+            }
+            _ => None,
+        }
+    };
+}
+
 /// The typed call for `func`, if its signature is small and all scalars.
 pub fn typed_call(func: Func, store: impl AsContext<Data = Host>) -> Option<Box<dyn GuestCall>> {
     let ty = func.ty(&store);
     let params: Vec<Type> = ty.params().map(|(_, ty)| ty).collect();
     let results: Vec<Type> = ty.results().collect();
-    let choice = Choice {
+    let typing = Typing {
         func,
         store: store.as_context(),
     };
     match results.as_slice() {
-        [] => choice.with_results::<()>(&params),
-        [result] => with_scalar!(result, R => choice.with_results::<(R,)>(&params)),
+        [] => typing.with_results::<()>(&params),
+        [result] => with_scalar!(result, R => typing.with_results::<(R,)>(&params)),
         _ => None,
     }
 }
 
 /// The function and store the generic steps below make the `TypedFunc` of.
-struct Choice<'s> {
+struct Typing<'s> {
     func: Func,
     store: wasmtime::StoreContext<'s, Host>,
 }
 
-impl Choice<'_> {
+impl Typing<'_> {
     fn with_results<R: Scalars + Lift>(&self, params: &[Type]) -> Option<Box<dyn GuestCall>> {
         match params {
             [] => self.make::<(), R>(),
             [a] => with_scalar!(a, A => self.make::<(A,), R>()),
-            [a, b] => match a {
-                Type::U32 => self.with_first::<u32, R>(b),
-                Type::S32 => self.with_first::<i32, R>(b),
-                Type::U64 => self.with_first::<u64, R>(b),
-                Type::S64 => self.with_first::<i64, R>(b),
-                Type::Float32 => self.with_first::<f32, R>(b),
-                Type::Float64 => self.with_first::<f64, R>(b),
-                _ => None,
-            },
+            [a, b] => with_number!(a, A => self.with_first::<A, R>(b)),
             _ => None,
         }
     }
@@ -243,15 +269,7 @@ impl Choice<'_> {
         &self,
         second: &Type,
     ) -> Option<Box<dyn GuestCall>> {
-        match second {
-            Type::U32 => self.make::<(A, u32), R>(),
-            Type::S32 => self.make::<(A, i32), R>(),
-            Type::U64 => self.make::<(A, u64), R>(),
-            Type::S64 => self.make::<(A, i64), R>(),
-            Type::Float32 => self.make::<(A, f32), R>(),
-            Type::Float64 => self.make::<(A, f64), R>(),
-            _ => None,
-        }
+        with_number!(second, B => self.make::<(A, B), R>())
     }
 
     /// The `TypedFunc`, if wasmtime agrees that the types are the function's.
