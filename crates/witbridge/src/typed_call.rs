@@ -140,66 +140,9 @@ where
     }
 }
 
-/// Evaluates `$body` with `$t` standing for the Rust type of the scalar
-/// `$ty`, or to `None` if `$ty` is no scalar.
-macro_rules! with_scalar {
-    ($ty:expr, $t:ident => $body:expr) => {
-        match $ty {
-            Type::Bool => {
-                type $t = bool;
-                $body
-            }
-            Type::U8 => {
-                type $t = u8;
-                $body
-            }
-            Type::S8 => {
-                type $t = i8;
-                $body
-            }
-            Type::U16 => {
-                type $t = u16;
-                $body
-            }
-            Type::S16 => {
-                type $t = i16;
-                $body
-            }
-            Type::U32 => {
-                type $t = u32;
-                $body
-            }
-            Type::S32 => {
-                type $t = i32;
-                $body
-            }
-            Type::U64 => {
-                type $t = u64;
-                $body
-            }
-            Type::S64 => {
-                type $t = i64;
-                $body
-            }
-            Type::Float32 => {
-                type $t = f32;
-                $body
-            }
-            Type::Float64 => {
-                type $t = f64;
-                $body
-            }
-            Type::Char => {
-                type $t = char;
-                $body
-            }
-            _ => None,
-        }
-    };
-}
-
-/// Like `with_scalar!`, for the 32- and 64-bit numbers only: the kinds a
-/// function of two parameters may have.
+/// Evaluates `$body` with `$t` standing for the Rust type of `$ty` if it
+/// is a 32- or 64-bit number (the kinds a function of two parameters may
+/// have), or to `None`.
 macro_rules! with_number {
     ($ty:expr, $t:ident => $body:expr) => {
         match $ty {
@@ -228,6 +171,39 @@ macro_rules! with_number {
                 $body
             }
             _ => None,
+        }
+    };
+}
+
+/// Like `with_number!`, for every scalar kind.
+macro_rules! with_scalar {
+    ($ty:expr, $t:ident => $body:expr) => {
+        match $ty {
+            Type::Bool => {
+                type $t = bool;
+                $body
+            }
+            Type::U8 => {
+                type $t = u8;
+                $body
+            }
+            Type::S8 => {
+                type $t = i8;
+                $body
+            }
+            Type::U16 => {
+                type $t = u16;
+                $body
+            }
+            Type::S16 => {
+                type $t = i16;
+                $body
+            }
+            Type::Char => {
+                type $t = char;
+                $body
+            }
+            number => with_number!(number, $t => $body),
         }
     };
 }
