@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
+from typing import Literal
 
 from . import _native
 from ._classes import Resource
@@ -46,6 +47,7 @@ __all__ = [
     "LinkError",
     "Linker",
     "Namespace",
+    "NumericLists",
     "Ok",
     "Preopen",
     "Resource",
@@ -55,6 +57,10 @@ __all__ = [
     "World",
     "load",
 ]
+
+
+NumericLists = Literal["list", "array", "numpy"]
+"""How lists of numbers come out of a guest: see :meth:`Linker.instantiate`."""
 
 
 class Linker(_native.Linker):
@@ -73,11 +79,35 @@ class Linker(_native.Linker):
         """
         self._wasi(config if config is not None else WasiConfig())
 
-    def instantiate(self, component: Component, *, limits: Limits | None = None) -> Instance:  # type: ignore[override]
-        """A new instance of ``component``, with a store of its own, within ``limits``."""
+    def instantiate(  # type: ignore[override]
+        self,
+        component: Component,
+        *,
+        limits: Limits | None = None,
+        numeric_lists: NumericLists = "list",
+        _reference_abi: bool = False,
+    ) -> Instance:
+        """A new instance of ``component``, with a store of its own, within ``limits``.
+
+        ``numeric_lists`` is how the instance gives back a ``list<T>`` of
+        numbers (``T`` one of ``u16``..``u64``, ``s8``..``s64``, ``f32``,
+        ``f64``), from its exports and to Python imports: ``"list"`` (the
+        default) a ``list`` of ``int`` or ``float``, ``"array"`` an
+        ``array.array`` of the matching type code, ``"numpy"`` a numpy
+        array of the matching dtype (numpy must be installed). The last two
+        are one object and one copy for the whole list. ``list<u8>`` is
+        always ``bytes``. (``_reference_abi`` is for witbridge's own tests:
+        values then cross through wasmtime's slower ``Val`` API.)
+        """
         if limits is not None and not isinstance(limits, Limits):
             raise TypeError(f"limits= takes a witbridge.Limits, got {type(limits).__name__}")
-        return Instance(super().instantiate(component, limits))
+        if numeric_lists == "numpy":
+            try:
+                import numpy  # noqa: F401
+            except ImportError as missing:
+                raise Error("numeric_lists='numpy' needs numpy, which is not installed (pip install numpy)") from missing
+        native = super().instantiate(component, limits, numeric_lists=numeric_lists, _reference_abi=_reference_abi)
+        return Instance(native)
 
 
 def load(
@@ -89,6 +119,7 @@ def load(
     imports: Mapping[str, object] | None = None,
     wasi: WasiConfig | None = None,
     limits: Limits | None = None,
+    numeric_lists: NumericLists = "list",
 ) -> Instance:
     """Compile and instantiate a component in one step.
 
@@ -97,8 +128,9 @@ def load(
     (a .wit file or directory) and, if its package has several worlds,
     ``world=``. ``imports`` maps import names to their implementations, as
     :meth:`Linker.define` takes them (a function for a root-level import).
-    ``wasi`` configures WASI (default: the sandbox) and ``limits`` bounds the
-    instance (see :class:`Limits`).
+    ``wasi`` configures WASI (default: the sandbox), ``limits`` bounds the
+    instance (see :class:`Limits`), and ``numeric_lists`` says how lists of
+    numbers come back (see :meth:`Linker.instantiate`).
     """
     if isinstance(source, bytes | bytearray | memoryview):
         component = Component.from_bytes(bytes(source), engine=engine, wit=wit, world=world)
@@ -109,4 +141,4 @@ def load(
         linker.define(name, implementation)
     if wasi is not None:
         linker.wasi(wasi)
-    return linker.instantiate(component, limits=limits)
+    return linker.instantiate(component, limits=limits, numeric_lists=numeric_lists)

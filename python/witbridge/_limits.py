@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+DEFAULT_MAX_TRANSFER = 1 << 30
+"""``Limits.max_transfer`` unless given: 1 GiB."""
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -18,6 +21,12 @@ class Limits:
     - ``max_table_elements``: elements per table (code ``table_limit``).
     - ``max_instances``, ``max_tables``, ``max_memories``: how many the
       store may create (instantiation fails beyond them).
+    - ``max_transfer``: the most bytes of strings and lists a guest may hand
+      the host in one crossing (an export's result, an import's arguments),
+      counting each list element as at least one byte; over it raises
+      ``Trap`` with code ``transfer_limit``. 1 GiB unless given: it guards
+      against a guest making the host build far more than its memory
+      holds (the same bytes handed over many times).
 
     ``None`` means no limit of that kind (wasmtime's defaults for counts).
     """
@@ -29,9 +38,18 @@ class Limits:
     max_instances: int | None = None
     max_tables: int | None = None
     max_memories: int | None = None
+    max_transfer: int | None = DEFAULT_MAX_TRANSFER
 
     def __post_init__(self) -> None:
-        for name in ("fuel", "max_memory", "max_table_elements", "max_instances", "max_tables", "max_memories"):
+        for name in (
+            "fuel",
+            "max_memory",
+            "max_table_elements",
+            "max_instances",
+            "max_tables",
+            "max_memories",
+            "max_transfer",
+        ):
             value = getattr(self, name)
             if value is None:
                 continue

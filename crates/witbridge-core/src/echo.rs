@@ -17,11 +17,12 @@
 //! `cabi_post_*` rewinds, so memory does not grow from call to call.
 //!
 //! ```
+//! use witbridge_core::echo::Strings;
 //! let wit = "package fuzz:echo; world echo {
 //!     import twice: func(x: list<string>) -> list<string>;
 //!     export twice: func(x: list<string>) -> list<string>;
 //! }";
-//! let bytes = witbridge_core::echo::echo_component(wit, "echo").unwrap();
+//! let bytes = witbridge_core::echo::echo_component(wit, "echo", Strings::Utf8).unwrap();
 //! assert!(wasmparser::Parser::is_component(&bytes));
 //! ```
 
@@ -38,9 +39,30 @@ use crate::wit_text;
 /// so that a null pointer never aliases a real allocation).
 const HEAP_BASE: u32 = 16;
 
-/// The echo component of world `world` in the WIT package `wit`; see the
-/// module docs for what the world must contain.
-pub fn echo_component(wit: &str, world: &str) -> Result<Vec<u8>, LoadError> {
+/// The string encoding an echo component's functions are lifted and
+/// lowered with (the canonical ABI's `string-encoding` option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strings {
+    Utf8,
+    Utf16,
+    /// latin1+utf16: latin-1 when every character fits, else UTF-16.
+    Latin1Utf16,
+}
+
+impl Strings {
+    fn encoding(self) -> StringEncoding {
+        match self {
+            Strings::Utf8 => StringEncoding::UTF8,
+            Strings::Utf16 => StringEncoding::UTF16,
+            Strings::Latin1Utf16 => StringEncoding::CompactUTF16,
+        }
+    }
+}
+
+/// The echo component of world `world` in the WIT package `wit`, passing
+/// strings in `strings`; see the module docs for what the world must
+/// contain.
+pub fn echo_component(wit: &str, world: &str, strings: Strings) -> Result<Vec<u8>, LoadError> {
     let mut resolve = Resolve::default();
     let package = resolve
         .push_str("echo.wit", wit)
@@ -53,7 +75,7 @@ pub fn echo_component(wit: &str, world: &str) -> Result<Vec<u8>, LoadError> {
     let wat = core_module_text(&resolve, &functions);
     let mut module = wat::parse_str(&wat)
         .map_err(|e| LoadError::compile("the generated echo module is not valid WAT", e))?;
-    wit_component::embed_component_metadata(&mut module, &resolve, world_id, StringEncoding::UTF8)
+    wit_component::embed_component_metadata(&mut module, &resolve, world_id, strings.encoding())
         .map_err(|e| {
             LoadError::compile("cannot embed WIT into the echo module", format!("{e:#}"))
         })?;
@@ -187,8 +209,12 @@ const REALLOC: &str = r#"
                   (i32.const 16)))
               (i32.const -1))
           (then unreachable))))
+    ;; A realloc keeps the old contents, as much of them as fits.
     (if (local.get $old_size)
-      (then (memory.copy (local.get $ptr) (local.get $old) (local.get $old_size))))
+      (then
+        (memory.copy (local.get $ptr) (local.get $old)
+          (select (local.get $old_size) (local.get $size)
+            (i32.lt_u (local.get $old_size) (local.get $size))))))
     (global.set $bump (local.get $end))
     local.get $ptr)
 "#;
@@ -238,7 +264,7 @@ mod tests {
              import spilled: func(a: r, b: r, c: r, d: r, e: v) -> v;
              export spilled: func(a: r, b: r, c: r, d: r, e: v) -> v;",
         );
-        let bytes = echo_component(&wit, "echo").unwrap();
+        let bytes = echo_component(&wit, "echo", Strings::Utf8).unwrap();
         let desc = crate::describe::Description::decode(&bytes).unwrap();
         assert_eq!(desc.exports().len(), 4);
     }
@@ -246,7 +272,9 @@ mod tests {
     #[test]
     fn refuses_an_export_without_its_import() {
         let wit = world("export lonely: func(x: u32) -> u32;");
-        let err = echo_component(&wit, "echo").unwrap_err().to_string();
+        let err = echo_component(&wit, "echo", Strings::Utf8)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("does not import a function"), "{err}");
     }
 
@@ -256,7 +284,9 @@ mod tests {
             "import f: func(x: u32) -> u32;
              export f: func(x: u64) -> u32;",
         );
-        let err = echo_component(&wit, "echo").unwrap_err().to_string();
+        let err = echo_component(&wit, "echo", Strings::Utf8)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("imported as"), "{err}");
     }
 }

@@ -3,6 +3,8 @@
 //! Everything here is plain Rust so that it can be tested with `cargo test`
 //! and reused by tools that don't speak Python:
 //!
+//! - [`abi`]: witbridge's own canonical ABI, moving values between a
+//!   host's staged form and a guest's memory with one copy;
 //! - [`load`]: turn whatever a user hands us (a component, WAT text, or a
 //!   wit-bindgen core module) into component bytes;
 //! - [`describe`]: the component's interface as a WIT world, with helpers to
@@ -28,6 +30,7 @@
 //! assert!(wasmparser::Parser::is_component(&bytes));
 //! ```
 
+pub mod abi;
 pub mod artifact;
 pub mod compile;
 pub mod describe;

@@ -18,9 +18,9 @@ use witbridge_core::names;
 use witbridge_core::wit_parser::{Function as WitFunction, InterfaceId, Type};
 use witbridge_core::wit_text;
 
+use crate::call::signature::Signature;
 use crate::classes::{TypeClass, TypeClasses};
 use crate::engine::{Engine, Variant, engine_or_default};
-use crate::function::Signature;
 use crate::pyclasses;
 
 /// A compiled WebAssembly component.

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use pyo3::prelude::*;
 use witbridge_core::wit_parser::TypeId;
@@ -18,7 +19,9 @@ pub fn next_payload() -> u32 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// The Python objects behind the host resources a guest holds.
+/// The Python objects behind the host resources a guest holds. One per
+/// instance, shared by its store's host functions and by the calls that
+/// convert its exports' results (which run while wasmtime holds the store).
 #[derive(Default)]
 pub struct HostTable {
     slots: Vec<Option<Py<PyAny>>>,
@@ -61,6 +64,13 @@ impl HostTable {
     pub fn live(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count()
     }
+}
+
+/// The table, even if a panic elsewhere poisoned its lock.
+pub fn lock(table: &Mutex<HostTable>) -> MutexGuard<'_, HostTable> {
+    table
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Ends a host resource the guest dropped: its `drop()` or `__exit__` runs

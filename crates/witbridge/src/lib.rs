@@ -2,26 +2,26 @@
 //!
 //! The package's public names live in `python/witbridge`; this module holds
 //! what must be fast or must touch wasmtime: compiling components, the
-//! converters between Python and WIT values, and calls.
+//! converters between Python values and the canonical ABI's staged form
+//! (`convert`), and calls (`call`).
 
 mod bindgen;
+mod call;
 mod classes;
 mod command;
 mod component;
 mod convert;
 mod engine;
-mod entered;
 mod function;
-mod host;
 mod host_resources;
 mod instance;
 mod linker;
 mod pyclasses;
 mod resource;
+mod state;
 mod store;
 mod tools;
 mod trap;
-mod typed_call;
 mod wasi;
 mod wave;
 

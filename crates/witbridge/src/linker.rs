@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use wasmtime::Store;
@@ -13,16 +13,20 @@ use witbridge_core::wit_parser::{Function as WitFunction, FunctionKind, TypeDefK
 use witbridge_core::wit_text;
 use witbridge_core::{names, wasi};
 
+use crate::call::host::{self, HostFunction};
+use crate::call::reference;
+use crate::call::signature::Signature;
 use crate::component::Component;
+use crate::convert::ListMode;
 use crate::engine::{Engine, engine_or_default};
-use crate::function::Signature;
-use crate::host::HostFunction;
-use crate::host_resources::{finalize, next_payload};
-use crate::instance::{Instance, State};
+use crate::host_resources::{finalize, lock, next_payload};
+use crate::instance::{Instance, Settings};
 use crate::pyclasses;
+use crate::state::State;
 use crate::store::{Host, StoreLimits, in_guest, on_epoch};
 use crate::trap::call_failure;
 use crate::wasi::WasiSpec;
+use witbridge_core::abi::LoadOptions;
 
 /// Provides imports and instantiates components.
 ///
@@ -350,14 +354,24 @@ impl Linker {
     }
 
     /// Instantiates `component` in a store of its own, within `limits` (a
-    /// ``witbridge.Limits``).
-    #[pyo3(signature = (component, limits = None))]
+    /// ``witbridge.Limits``). ``numeric_lists`` says how lists of numbers
+    /// come out of the guest: ``"list"`` (a Python list), ``"array"`` (an
+    /// ``array.array``) or ``"numpy"`` (a numpy array). ``_reference_abi``
+    /// (for tests) passes every value through wasmtime's own ``Val`` API.
+    #[pyo3(signature = (component, limits = None, *, numeric_lists = "list", _reference_abi = false))]
     fn instantiate(
         &self,
         py: Python<'_>,
         component: Py<Component>,
         limits: Option<&Bound<'_, PyAny>>,
+        numeric_lists: &str,
+        _reference_abi: bool,
     ) -> PyResult<Instance> {
+        let lists = ListMode::parse(numeric_lists).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "numeric_lists must be 'list', 'array' or 'numpy', not {numeric_lists:?}"
+            ))
+        })?;
         let comp = component.get();
         let engine = self.engine.get();
         if !self.engine.is(&comp.engine) {
@@ -394,13 +408,15 @@ impl Linker {
             host.wasi = Some(ctx);
             captured = streams;
         }
+        let mut host_payloads = Vec::with_capacity(plan.resources.len());
         for resource in &plan.resources {
             let payload = next_payload();
-            host.resources.payloads.insert(resource.id, payload);
+            host_payloads.push(payload);
+            lock(&host.resources).payloads.insert(resource.id, payload);
             let destructor = |mut store: wasmtime::StoreContextMut<'_, Host>,
                               rep: u32|
              -> wasmtime::Result<()> {
-                let Some(obj) = store.data_mut().resources.remove(rep) else {
+                let Some(obj) = lock(&store.data().resources).remove(rep) else {
                     return Ok(());
                 };
                 Python::attach(|py| match finalize(py, obj) {
@@ -429,27 +445,39 @@ impl Linker {
                 import.interface.as_deref(),
                 import.func,
             )?);
-            let host_fn = match import.target {
-                Target::Call(callable) => HostFunction::new(py, sig, callable),
-                Target::Method(name) => {
-                    HostFunction::method(sig, PyString::intern(py, &name).unbind(), py)
-                }
+            let target = match import.target {
+                Target::Call(callable) => host::Target::Call(callable),
+                Target::Method(name) => host::Target::Method(PyString::intern(py, &name).unbind()),
             };
-            let body =
-                move |store: wasmtime::StoreContextMut<'_, Host>,
-                      _ty,
-                      params: &[_],
-                      results: &mut [_]| { host_fn.call(store, params, results) };
-            let defined = match &import.interface {
-                Some(iface) => linker
-                    .instance(iface)
-                    .and_then(|mut i| i.func_new(&import.func.name, body)),
-                None => linker.root().func_new(&import.func.name, body),
+            let host_fn = Arc::new(HostFunction::new(
+                py,
+                sig.clone(),
+                target,
+                host.resources.clone(),
+                lists,
+            ));
+            let mut instance = match &import.interface {
+                Some(iface) => linker.instance(iface).map_err(link_error)?,
+                None => linker.root(),
+            };
+            let defined = if _reference_abi {
+                reference::define(&mut instance, &import.func.name, host_fn)
+            } else {
+                witbridge_core::abi::host::define(
+                    &mut instance,
+                    &import.func.name,
+                    sig.types.clone(),
+                    move |store, call| host_fn.body(store, &call.tape),
+                )
             };
             defined.map_err(link_error)?;
         }
         host.limiter = limits.limiter;
         host.timeout = limits.timeout;
+        let load = LoadOptions {
+            max_transfer: limits.max_transfer,
+            host_payloads,
+        };
         let mut store = Store::new(&variant.engine, host);
         store.limiter(|host| &mut host.limiter);
         if variant.fuel {
@@ -468,6 +496,7 @@ impl Linker {
             &mut store,
             variant.ticker.as_ref(),
             Gil::Release,
+            &load,
             |store| linker.instantiate(store, &compiled),
         );
         let instance = instantiated.map_err(|e| match store.data_mut().pending.take() {
@@ -484,6 +513,11 @@ impl Linker {
                 broken: None,
             },
             captured,
+            Settings {
+                load,
+                lists,
+                reference: _reference_abi,
+            },
         ))
     }
 

@@ -86,10 +86,10 @@ impl ResourceHandle {
 
 impl Drop for ResourceHandle {
     /// A resource object that Python garbage-collects is dropped in the guest
-    /// too (or as soon as its instance is free, if a call is running).
+    /// too, when the instance is next entered.
     fn drop(&mut self) {
         if let Some(resource) = self.take() {
-            Python::attach(|py| self.instance.get().release(py, resource));
+            self.instance.get().release(resource);
         }
     }
 }

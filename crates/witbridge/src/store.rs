@@ -2,12 +2,14 @@
 //! the resource limiter and the epoch callback behind timeouts and Ctrl-C.
 
 use std::cell::Cell;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 use wasmtime::component::ResourceTable;
 use wasmtime::{Store, StoreContextMut, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use witbridge_core::abi::LoadOptions;
 use witbridge_core::gil_policy::Gil;
 use witbridge_core::limits::{Limiter, ResourceLimits, TimedOut};
 use witbridge_core::ticker::Ticker;
@@ -19,8 +21,9 @@ pub struct Host {
     /// signal handler did), waiting to be re-raised by the call that entered
     /// the guest (see `host.rs`).
     pub pending: Option<PyErr>,
-    /// The Python objects of host resources the guest holds.
-    pub resources: crate::host_resources::HostTable,
+    /// The Python objects of host resources the guest holds (shared with
+    /// the instance, which converts results while wasmtime holds the store).
+    pub resources: Arc<Mutex<crate::host_resources::HostTable>>,
     /// WASI's context, when the component imports WASI.
     pub wasi: Option<WasiCtx>,
     /// WASI's resources (streams, files, ...).
@@ -125,14 +128,18 @@ pub fn on_epoch(mut store: StoreContextMut<'_, Host>) -> wasmtime::Result<Update
 /// Runs guest code, `enter(store)`: with the GIL released if `gil` says so,
 /// so that other Python threads run meanwhile, and, on an engine with epoch
 /// interruption (`ticker`), with the ticker running and the call's deadline
-/// set. Only a store whose engine has a ticker may keep the GIL.
+/// set. Only a store whose engine has a ticker may keep the GIL. What the
+/// guest hands the host meanwhile is read with `options`.
 pub fn in_guest<R: Send>(
     py: Python<'_>,
     store: &mut Store<Host>,
     ticker: Option<&Ticker>,
     gil: Gil,
+    options: &LoadOptions,
     enter: impl Send + FnOnce(&mut Store<Host>) -> R,
 ) -> R {
+    let enter =
+        |store: &mut Store<Host>| witbridge_core::abi::load::with_options(options, || enter(store));
     let host = store.data_mut();
     host.kept_past_a_tick = false;
     if ticker.is_some() {
@@ -158,11 +165,23 @@ pub fn in_guest<R: Send>(
 }
 
 /// A `witbridge.Limits`, read for one instantiation.
-#[derive(Default)]
 pub struct StoreLimits {
     pub fuel: Option<u64>,
     pub timeout: Option<Duration>,
     pub limiter: Limiter,
+    /// The most bytes a guest may hand the host in one crossing.
+    pub max_transfer: Option<usize>,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        StoreLimits {
+            fuel: None,
+            timeout: None,
+            limiter: Limiter::default(),
+            max_transfer: LoadOptions::DEFAULT.max_transfer,
+        }
+    }
 }
 
 impl StoreLimits {
@@ -186,6 +205,7 @@ impl StoreLimits {
                 max_tables: get("max_tables")?,
                 max_memories: get("max_memories")?,
             }),
+            max_transfer: get("max_transfer")?,
         })
     }
 }

@@ -98,12 +98,29 @@ fn inspection_dict<'py>(py: Python<'py>, found: &Inspection) -> PyResult<Bound<'
 }
 
 /// A component that forwards each export to the import of the same name and
-/// type (see `witbridge_core::echo`), for the round-trip tests in
+/// type (see `witbridge_core::echo`), passing strings in `strings`
+/// (`"utf8"`, `"utf16"` or `"latin1+utf16"`), for the round-trip tests in
 /// `tests/fuzzing/`. Not public API.
 #[pyfunction]
-fn _echo_component<'py>(py: Python<'py>, wit: &str, world: &str) -> PyResult<Bound<'py, PyBytes>> {
+#[pyo3(signature = (wit, world, strings = "utf8"))]
+fn _echo_component<'py>(
+    py: Python<'py>,
+    wit: &str,
+    world: &str,
+    strings: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let strings = match strings {
+        "utf8" => echo::Strings::Utf8,
+        "utf16" => echo::Strings::Utf16,
+        "latin1+utf16" => echo::Strings::Latin1Utf16,
+        other => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "unknown string encoding {other:?}"
+            )));
+        }
+    };
     let bytes = py
-        .detach(|| echo::echo_component(wit, world))
+        .detach(|| echo::echo_component(wit, world, strings))
         .map_err(compile_error)?;
     Ok(PyBytes::new(py, &bytes))
 }

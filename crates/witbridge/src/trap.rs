@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 use wasmtime::{Trap, WasmBacktrace};
+use witbridge_core::abi::TransferLimit;
 use witbridge_core::limits::{LimitExceeded, TimedOut};
 
 use crate::pyclasses;
@@ -32,8 +33,8 @@ fn snake_case(name: &str) -> String {
 /// Describes an error returned by wasmtime for a call of `what`.
 ///
 /// A real trap carries a [`Trap`] code, and so do the sandbox's limits
-/// (`timeout`, `memory_limit`, `table_limit`; fuel is wasmtime's
-/// `out_of_fuel`). Other failures (a guest returning a string pointer
+/// (`timeout`, `memory_limit`, `table_limit`, `transfer_limit`; fuel is
+/// wasmtime's `out_of_fuel`). Other failures (a guest returning a string pointer
 /// outside its memory, invalid UTF-8, a bad `realloc`) are the guest
 /// breaking the canonical ABI and become a `Trap` without code.
 pub fn call_failure(py: Python<'_>, err: wasmtime::Error, what: &str) -> CallFailure {
@@ -43,6 +44,8 @@ pub fn call_failure(py: Python<'_>, err: wasmtime::Error, what: &str) -> CallFai
         Some(limit.code().to_owned())
     } else if err.is::<TimedOut>() {
         Some("timeout".to_owned())
+    } else if err.is::<TransferLimit>() {
+        Some("transfer_limit".to_owned())
     } else {
         None
     };

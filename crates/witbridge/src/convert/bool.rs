@@ -2,32 +2,37 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyBool;
-use wasmtime::component::Val;
-
-use super::Cx;
+use witbridge_core::abi::TapeReader;
 
 use super::error::ConvError;
-use super::unexpected;
+use super::{Fault, Mat, Prep};
 
 pub struct BoolConverter;
 
 impl BoolConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+    /// The checked value as a tape word.
+    pub fn word(&self, obj: &Bound<'_, PyAny>) -> Result<u64, ConvError> {
         match obj.downcast::<PyBool>() {
-            Ok(b) => Ok(Val::Bool(b.is_true())),
+            Ok(b) => Ok(u64::from(b.is_true())),
             Err(_) => Err(ConvError::wrong_type("bool", obj)),
         }
     }
 
-    pub fn lift<'py>(
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
+        cx.tape.push_word(self.word(obj)?);
+        Ok(())
+    }
+
+    pub fn object<'py>(&self, py: Python<'py>, word: u64) -> Bound<'py, PyAny> {
+        PyBool::new(py, word != 0).to_owned().into_any()
+    }
+
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        _cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        match val {
-            Val::Bool(b) => Ok(PyBool::new(py, b).to_owned().into_any()),
-            other => Err(unexpected("bool", &other)),
-        }
+        src: &mut TapeReader<'_>,
+        _cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        Ok(self.object(py, src.word()?))
     }
 }

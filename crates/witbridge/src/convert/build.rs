@@ -63,6 +63,12 @@ impl Builder<'_, '_> {
             TypeDefKind::List(item) if self.desc.unalias(*item) == Type::U8 => {
                 Converter::Bytes(BytesConverter)
             }
+            TypeDefKind::List(item) if let Some(scalar) = self.scalar(item) => {
+                Converter::Numbers(NumbersConverter {
+                    expected: format!("{wit} (a list or other sequence)"),
+                    item: scalar,
+                })
+            }
             TypeDefKind::List(item) => Converter::List(ListConverter {
                 item: self.boxed(item)?,
                 expected: format!("{wit} (a list or other sequence)"),
@@ -211,6 +217,21 @@ impl Builder<'_, '_> {
                 own,
                 expected,
             })
+        })
+    }
+
+    /// A list's element when it is a scalar a tape holds as one run.
+    fn scalar(&self, ty: &Type) -> Option<Scalar> {
+        Some(match self.desc.unalias(*ty) {
+            Type::Bool => Scalar::Bool(BoolConverter),
+            Type::Char => Scalar::Char(CharConverter),
+            Type::F32 => Scalar::Float(FloatConverter::f32()),
+            Type::F64 => Scalar::Float(FloatConverter::f64()),
+            Type::Id(_) | Type::String | Type::ErrorContext => return None,
+            other => match self.build(&other).ok()? {
+                Converter::Int(int) => Scalar::Int(int),
+                _ => return None,
+            },
         })
     }
 

@@ -1,72 +1,77 @@
 //! `list<u8>` <-> `bytes`.
 //!
 //! Accepts `bytes`, `bytearray`, anything with the buffer protocol whose items
-//! are bytes (`memoryview`, `array('B')`), and sequences of ints.
+//! are bytes (`memoryview`, `array('B')`, a `uint8` numpy array), at the cost
+//! of one copy into the guest, and sequences of ints, checked one by one.
 
-use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyString};
-use wasmtime::component::Val;
+use pyo3::types::{PyBytes, PySequence, PyString};
+use witbridge_core::abi::TapeReader;
 
-use super::Cx;
-
+use super::buffer::{Buffer, Number};
 use super::error::ConvError;
 use super::int::{IntConverter, IntKind};
-use super::unexpected;
+use super::{Fault, Mat, Prep};
 
 const EXPECTED: &str = "list<u8> (bytes, bytearray, memoryview or a sequence of ints)";
 
 pub struct BytesConverter;
 
-fn vals(bytes: &[u8]) -> Val {
-    Val::List(bytes.iter().map(|b| Val::U8(*b)).collect())
-}
-
 impl BytesConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
         if let Ok(bytes) = obj.downcast::<PyBytes>() {
-            return Ok(vals(bytes.as_bytes()));
-        }
-        if let Ok(array) = obj.downcast::<PyByteArray>() {
-            return Ok(vals(&array.to_vec()));
+            cx.stage(|| Box::new(bytes.clone().unbind()), bytes.as_bytes(), None);
+            return Ok(());
         }
         if obj.is_instance_of::<PyString>() {
             return Err(ConvError::wrong_type(EXPECTED, obj));
         }
-        if let Ok(buffer) = PyBuffer::<u8>::get(obj) {
-            return Ok(vals(&buffer.to_vec(obj.py())?));
+        if let Some(buffer) = Buffer::get(obj)
+            && buffer.item_size() == 1
+            && buffer.number() == Some(Number::Unsigned)
+        {
+            stage_buffer(buffer, cx)?;
+            return Ok(());
         }
-        let Ok(seq) = obj.downcast::<pyo3::types::PySequence>() else {
+        let Ok(seq) = obj.downcast::<PySequence>() else {
             return Err(ConvError::wrong_type(EXPECTED, obj));
         };
         let item = IntConverter::new(IntKind::U8);
         let len = seq.len()?;
-        let mut out = Vec::with_capacity(len);
+        let start = cx.tape.arena().len();
         for i in 0..len {
-            out.push(
-                item.lower(&seq.get_item(i)?, cx)
-                    .map_err(|e| e.at_index(i))?,
-            );
+            let byte = item.word(&seq.get_item(i)?).map_err(|e| e.at_index(i))?;
+            cx.tape.arena().push(byte as u8);
         }
-        Ok(Val::List(out))
+        cx.tape.push_arena_run(start, None);
+        Ok(())
     }
 
-    pub fn lift<'py>(
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        _cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Val::List(items) = val else {
-            return Err(unexpected("list<u8>", &val));
-        };
-        let mut bytes = Vec::with_capacity(items.len());
-        for item in items {
-            match item {
-                Val::U8(b) => bytes.push(b),
-                other => return Err(unexpected("u8", &other)),
-            }
-        }
-        Ok(PyBytes::new(py, &bytes).into_any())
+        src: &mut TapeReader<'_>,
+        _cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        Ok(PyBytes::new(py, src.elements()?).into_any())
     }
+}
+
+/// Stages the bytes of a buffer whose elements are what the guest wants:
+/// borrowed, with the export kept open, or copied in C order when the
+/// buffer is not one run.
+pub(super) fn stage_buffer(buffer: Buffer, cx: &mut Prep<'_>) -> PyResult<()> {
+    match buffer.contiguous().map(|b| (b.as_ptr(), b.len())) {
+        Some((ptr, len)) => {
+            // SAFETY: the exporter's memory, which stays put while the
+            // export (moved into the tape below) is open.
+            let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+            cx.stage(move || Box::new(buffer), bytes, None);
+        }
+        None => {
+            let copy = buffer.to_vec()?;
+            cx.tape.push_copy(&copy, None);
+        }
+    }
+    Ok(())
 }

@@ -2,17 +2,21 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use wasmtime::component::Val;
-
-use super::Cx;
+use witbridge_core::abi::TapeReader;
 
 use super::error::{ConvError, Refusal};
-use super::unexpected;
+use super::{Fault, Mat, Prep};
 
 pub struct CharConverter;
 
 impl CharConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
+        cx.tape.push_word(self.word(obj)?);
+        Ok(())
+    }
+
+    /// The checked value as a tape word: its scalar value.
+    pub fn word(&self, obj: &Bound<'_, PyAny>) -> Result<u64, ConvError> {
         let Ok(s) = obj.downcast::<PyString>() else {
             return Err(ConvError::wrong_type("char (a str of length 1)", obj));
         };
@@ -29,7 +33,7 @@ impl CharConverter {
         };
         let mut chars = text.chars();
         match (chars.next(), chars.next()) {
-            (Some(c), None) => Ok(Val::Char(c)),
+            (Some(c), None) => Ok(u64::from(u32::from(c))),
             _ => Err(ConvError::new(
                 Refusal::Value,
                 format!(
@@ -40,15 +44,19 @@ impl CharConverter {
         }
     }
 
-    pub fn lift<'py>(
+    /// The Python str of a tape word (a scalar value the ABI checked).
+    pub fn object<'py>(&self, py: Python<'py>, word: u64) -> Result<Bound<'py, PyAny>, Fault> {
+        let c = char::from_u32(word as u32)
+            .ok_or_else(|| wasmtime::format_err!("the guest passed an invalid char: {word:#x}"))?;
+        Ok(PyString::new(py, c.encode_utf8(&mut [0; 4])).into_any())
+    }
+
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        _cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        match val {
-            Val::Char(c) => Ok(PyString::new(py, c.encode_utf8(&mut [0; 4])).into_any()),
-            other => Err(unexpected("char", &other)),
-        }
+        src: &mut TapeReader<'_>,
+        _cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        self.object(py, src.word()?)
     }
 }

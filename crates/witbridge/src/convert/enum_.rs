@@ -3,12 +3,10 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use wasmtime::component::Val;
-
-use super::Cx;
+use witbridge_core::abi::TapeReader;
 
 use super::error::{ConvError, Refusal};
-use super::unexpected;
+use super::{Fault, Mat, Prep};
 
 pub struct EnumConverter {
     /// (WIT name, member), in declaration order.
@@ -21,24 +19,29 @@ pub struct EnumConverter {
 }
 
 impl EnumConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
-        if let Some((name, _)) = self.members.iter().find(|(_, m)| obj.is(m)) {
-            return Ok(Val::Enum(name.clone()));
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
+        cx.tape.push_word(self.index(obj)? as u64);
+        Ok(())
+    }
+
+    fn index(&self, obj: &Bound<'_, PyAny>) -> Result<usize, ConvError> {
+        if let Some(index) = self.members.iter().position(|(_, m)| obj.is(m)) {
+            return Ok(index);
         }
         if super::same_wit_type(obj, &self.wit_name) {
             let value = obj.getattr(pyo3::intern!(obj.py(), "value"))?;
-            if let Some((name, _)) = value.downcast::<PyString>().ok().and_then(|v| {
+            if let Some(index) = value.downcast::<PyString>().ok().and_then(|v| {
                 self.members
                     .iter()
-                    .find(|(n, _)| v.to_str().is_ok_and(|v| v == n))
+                    .position(|(n, _)| v.to_str().is_ok_and(|v| v == n))
             }) {
-                return Ok(Val::Enum(name.clone()));
+                return Ok(index);
             }
         }
         if let Ok(s) = obj.downcast::<PyString>() {
             let text = s.to_str().unwrap_or_default();
-            if let Some((name, _)) = self.members.iter().find(|(n, _)| n == text) {
-                return Ok(Val::Enum(name.clone()));
+            if let Some(index) = self.members.iter().position(|(n, _)| n == text) {
+                return Ok(index);
             }
             return Err(ConvError::new(
                 Refusal::Value,
@@ -52,17 +55,17 @@ impl EnumConverter {
         Err(ConvError::wrong_type(&self.expected, obj))
     }
 
-    pub fn lift<'py>(
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        _cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        if let Val::Enum(name) = &val
-            && let Some((_, member)) = self.members.iter().find(|(n, _)| n == name)
-        {
-            return Ok(member.bind(py).clone());
-        }
-        Err(unexpected(&self.expected, &val))
+        src: &mut TapeReader<'_>,
+        _cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        let index = src.word()?;
+        let (_, member) = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.members.get(i))
+            .ok_or_else(|| wasmtime::format_err!("discriminant {index} out of range"))?;
+        Ok(member.bind(py).clone())
     }
 }

@@ -3,12 +3,10 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyFrozenSet, PyList, PySet, PyString, PyTuple, PyType};
-use wasmtime::component::Val;
-
-use super::Cx;
+use witbridge_core::abi::TapeReader;
 
 use super::error::{ConvError, Refusal};
-use super::unexpected;
+use super::{Fault, Mat, Prep};
 
 pub struct FlagsConverter {
     pub class: Py<PyType>,
@@ -19,19 +17,22 @@ pub struct FlagsConverter {
 }
 
 impl FlagsConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
+        cx.tape.push_word(self.bits(obj)?);
+        Ok(())
+    }
+
+    fn bits(&self, obj: &Bound<'_, PyAny>) -> Result<u64, ConvError> {
         let py = obj.py();
         // Its own class, or the class another component made for the same WIT flags.
         if obj.is_instance(self.class.bind(py))? || self.same_flags_class(obj)? {
             let bits: u64 = obj.getattr(pyo3::intern!(py, "value"))?.extract()?;
-            let names = self
-                .names
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| bits & (1 << i) != 0)
-                .map(|(_, n)| n.clone())
-                .collect();
-            return Ok(Val::Flags(names));
+            let known = if self.names.len() >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << self.names.len()) - 1
+            };
+            return Ok(bits & known);
         }
         let is_collection = obj.is_instance_of::<PySet>()
             || obj.is_instance_of::<PyFrozenSet>()
@@ -59,11 +60,7 @@ impl FlagsConverter {
             };
             bits |= 1 << index;
         }
-        let names = (0..self.names.len())
-            .filter(|i| bits & (1 << i) != 0)
-            .map(|i| self.names[i].clone())
-            .collect();
-        Ok(Val::Flags(names))
+        Ok(bits)
     }
 
     fn same_flags_class(&self, obj: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -96,22 +93,12 @@ impl FlagsConverter {
         Ok(theirs == ours)
     }
 
-    pub fn lift<'py>(
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        _cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Val::Flags(set) = val else {
-            return Err(unexpected(&self.expected, &val));
-        };
-        let mut bits = 0u64;
-        for name in &set {
-            match self.names.iter().position(|n| n == name) {
-                Some(i) => bits |= 1 << i,
-                None => return Err(unexpected(&self.expected, &Val::Flags(set.clone()))),
-            }
-        }
-        self.class.bind(py).call1((bits,))
+        src: &mut TapeReader<'_>,
+        _cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        Ok(self.class.bind(py).call1((src.word()?,))?)
     }
 }

@@ -4,12 +4,10 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
-use wasmtime::component::Val;
-
-use super::Cx;
+use witbridge_core::abi::TapeReader;
 
 use super::error::{ConvError, Refusal, describe};
-use super::unexpected;
+use super::{Fault, Mat, Prep};
 
 pub struct FloatConverter {
     single: bool,
@@ -28,7 +26,17 @@ impl FloatConverter {
         if self.single { "f32" } else { "f64" }
     }
 
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+    pub fn width(&self) -> usize {
+        if self.single { 4 } else { 8 }
+    }
+
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
+        cx.tape.push_word(self.word(obj)?);
+        Ok(())
+    }
+
+    /// The checked value as a tape word: its bits.
+    pub fn word(&self, obj: &Bound<'_, PyAny>) -> Result<u64, ConvError> {
         let value = if let Ok(float) = obj.downcast::<PyFloat>() {
             float.value()
         } else if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
@@ -58,7 +66,7 @@ impl FloatConverter {
             ));
         };
         if !self.single {
-            return Ok(Val::Float64(value));
+            return Ok(value.to_bits());
         }
         self.single_or_overflow(value as f32, value.is_finite(), obj)
     }
@@ -69,7 +77,7 @@ impl FloatConverter {
         single: f32,
         finite: bool,
         obj: &Bound<'_, PyAny>,
-    ) -> Result<Val, ConvError> {
+    ) -> Result<u64, ConvError> {
         if single.is_infinite() && finite {
             return Err(ConvError::new(
                 Refusal::Overflow,
@@ -79,19 +87,25 @@ impl FloatConverter {
                 ),
             ));
         }
-        Ok(Val::Float32(single))
+        Ok(u64::from(single.to_bits()))
     }
 
-    pub fn lift<'py>(
+    /// The Python float of a tape word.
+    pub fn object<'py>(&self, py: Python<'py>, word: u64) -> Bound<'py, PyAny> {
+        let value = if self.single {
+            f64::from(f32::from_bits(word as u32))
+        } else {
+            f64::from_bits(word)
+        };
+        PyFloat::new(py, value).into_any()
+    }
+
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        _cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        match val {
-            Val::Float32(v) => Ok(PyFloat::new(py, f64::from(v)).into_any()),
-            Val::Float64(v) => Ok(PyFloat::new(py, v).into_any()),
-            other => Err(unexpected(self.name(), &other)),
-        }
+        src: &mut TapeReader<'_>,
+        _cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        Ok(self.object(py, src.word()?))
     }
 }

@@ -2,12 +2,12 @@
 //! object implementing it (see `host_resources.rs`).
 
 use pyo3::prelude::*;
-use wasmtime::component::{ResourceDynamic, Val};
+use witbridge_core::abi::{Handle, TapeReader};
 use witbridge_core::wit_parser::TypeId;
 
-use super::Cx;
 use super::error::{ConvError, Refusal};
-use super::unexpected;
+use super::{Fault, Mat, Prep};
+use crate::host_resources::lock;
 
 pub struct HostResourceConverter {
     pub resource: TypeId,
@@ -17,53 +17,31 @@ pub struct HostResourceConverter {
 }
 
 impl HostResourceConverter {
-    fn payload(&self, cx: &Cx<'_>) -> Option<u32> {
-        cx.store
-            .data()
-            .resources
-            .payloads
-            .get(&self.resource)
-            .copied()
-    }
-
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
-        let payload = self.payload(cx).ok_or_else(|| {
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
+        let payload = lock(cx.table).payloads.get(&self.resource).copied();
+        let payload = payload.ok_or_else(|| {
             ConvError::new(
                 Refusal::Error,
                 format!("{} is not linked in this instance", self.expected),
             )
         })?;
-        let table = &mut cx.store.data_mut().resources;
-        let rep = table.insert(obj.clone().unbind());
-        let handle = if self.own {
-            ResourceDynamic::new_own(rep, payload)
-        } else {
-            // A loan for this call only: released when the call returns.
-            table.lent.push(rep);
-            ResourceDynamic::new_borrow(rep, payload)
-        };
-        let any = handle.try_into_resource_any(&mut cx.store).map_err(|e| {
-            ConvError::new(
-                Refusal::Error,
-                format!("cannot pass {}: {e:#}", self.expected),
-            )
-        })?;
-        Ok(Val::Resource(any))
+        cx.host(obj.clone().unbind(), payload, self.own);
+        Ok(())
     }
 
-    pub fn lift<'py>(
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Val::Resource(any) = val else {
-            return Err(unexpected(&self.expected, &val));
+        src: &mut TapeReader<'_>,
+        cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        let Handle::Host(handle) = src.handle()? else {
+            return Err(Fault::Python(super::internal(&format!(
+                "{}: a guest handle for a host resource",
+                self.expected
+            ))));
         };
-        let handle = ResourceDynamic::try_from_resource_any(any, &mut cx.store).map_err(|e| {
-            crate::pyclasses::new_err(crate::pyclasses::error, format!("{}: {e:#}", self.expected))
-        })?;
-        let table = &mut cx.store.data_mut().resources;
+        let mut table = lock(cx.table);
         // An owned handle passes to Python: the guest will never drop it.
         let obj = if handle.owned() {
             table.remove(handle.rep())
@@ -71,10 +49,10 @@ impl HostResourceConverter {
             table.get(py, handle.rep())
         };
         obj.map(|o| o.into_bound(py)).ok_or_else(|| {
-            super::internal(&format!(
+            Fault::Python(super::internal(&format!(
                 "{}: the guest passed a handle the host table does not hold",
                 self.expected
-            ))
+            )))
         })
     }
 }

@@ -2,12 +2,10 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
-use wasmtime::component::Val;
-
-use super::Cx;
+use witbridge_core::abi::TapeReader;
 
 use super::error::{ConvError, Refusal, describe};
-use super::unexpected;
+use super::{Fault, Mat, Prep};
 
 /// The eight WIT integer types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +41,29 @@ impl IntConverter {
         IntConverter { kind, expected }
     }
 
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, _cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+    pub fn kind(&self) -> IntKind {
+        self.kind
+    }
+
+    /// The value's bytes in memory.
+    pub fn width(&self) -> usize {
+        match self.kind {
+            IntKind::U8 | IntKind::S8 => 1,
+            IntKind::U16 | IntKind::S16 => 2,
+            IntKind::U32 | IntKind::S32 => 4,
+            IntKind::U64 | IntKind::S64 => 8,
+        }
+    }
+
+    pub fn signed(&self) -> bool {
+        matches!(
+            self.kind,
+            IntKind::S8 | IntKind::S16 | IntKind::S32 | IntKind::S64
+        )
+    }
+
+    /// The checked value as a tape word (signed values sign-extended).
+    pub fn word(&self, obj: &Bound<'_, PyAny>) -> Result<u64, ConvError> {
         let int = self.as_int(obj)?;
         let out_of_range = || {
             ConvError::new(
@@ -54,23 +74,56 @@ impl IntConverter {
             )
         };
         if self.kind == IntKind::U64 {
-            return int
-                .extract::<u64>()
-                .map(Val::U64)
-                .map_err(|_| out_of_range());
+            return int.extract::<u64>().map_err(|_| out_of_range());
         }
         let v: i64 = int.extract().map_err(|_| out_of_range())?;
-        let val = match self.kind {
-            IntKind::U8 => u8::try_from(v).map(Val::U8).ok(),
-            IntKind::U16 => u16::try_from(v).map(Val::U16).ok(),
-            IntKind::U32 => u32::try_from(v).map(Val::U32).ok(),
-            IntKind::S8 => i8::try_from(v).map(Val::S8).ok(),
-            IntKind::S16 => i16::try_from(v).map(Val::S16).ok(),
-            IntKind::S32 => i32::try_from(v).map(Val::S32).ok(),
-            IntKind::S64 => Some(Val::S64(v)),
+        let fits = match self.kind {
+            IntKind::U8 => u8::try_from(v).is_ok(),
+            IntKind::U16 => u16::try_from(v).is_ok(),
+            IntKind::U32 => u32::try_from(v).is_ok(),
+            IntKind::S8 => i8::try_from(v).is_ok(),
+            IntKind::S16 => i16::try_from(v).is_ok(),
+            IntKind::S32 => i32::try_from(v).is_ok(),
+            IntKind::S64 => true,
             IntKind::U64 => unreachable!("handled above"),
         };
-        val.ok_or_else(out_of_range)
+        if fits {
+            Ok(v as u64)
+        } else {
+            Err(out_of_range())
+        }
+    }
+
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
+        cx.tape.push_word(self.word(obj)?);
+        Ok(())
+    }
+
+    /// The Python int of a tape word.
+    pub fn object<'py>(&self, py: Python<'py>, word: u64) -> Bound<'py, PyAny> {
+        let int = match self.kind {
+            IntKind::U8 => (word as u8).into_pyobject(py),
+            IntKind::U16 => (word as u16).into_pyobject(py),
+            IntKind::U32 => (word as u32).into_pyobject(py),
+            IntKind::U64 => word.into_pyobject(py),
+            IntKind::S8 => (word as i8).into_pyobject(py),
+            IntKind::S16 => (word as i16).into_pyobject(py),
+            IntKind::S32 => (word as i32).into_pyobject(py),
+            IntKind::S64 => (word as i64).into_pyobject(py),
+        };
+        match int {
+            Ok(int) => int.into_any(),
+            Err(never) => match never {},
+        }
+    }
+
+    pub fn materialize<'py>(
+        &self,
+        py: Python<'py>,
+        src: &mut TapeReader<'_>,
+        _cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        Ok(self.object(py, src.word()?))
     }
 
     /// An `int` (not a `bool`), or any object with `__index__` such as a numpy
@@ -90,25 +143,5 @@ impl IntConverter {
             }
         }
         Err(ConvError::wrong_type(self.expected, obj))
-    }
-
-    pub fn lift<'py>(
-        &self,
-        py: Python<'py>,
-        val: Val,
-        _cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let obj = match val {
-            Val::U8(v) => v.into_pyobject(py)?,
-            Val::U16(v) => v.into_pyobject(py)?,
-            Val::U32(v) => v.into_pyobject(py)?,
-            Val::U64(v) => v.into_pyobject(py)?,
-            Val::S8(v) => v.into_pyobject(py)?,
-            Val::S16(v) => v.into_pyobject(py)?,
-            Val::S32(v) => v.into_pyobject(py)?,
-            Val::S64(v) => v.into_pyobject(py)?,
-            other => return Err(unexpected(self.expected, &other)),
-        };
-        Ok(obj.into_any())
     }
 }

@@ -1,42 +1,30 @@
-//! `list<T>` <-> `list`. Any sequence is accepted (a `str` is not, although
-//! Python calls it one); iterators and generators are not, because a call must
-//! not consume what the caller may still need.
+//! `list<T>` <-> `list`, for a `T` that is not a scalar (see `bytes.rs` and
+//! `numbers.rs` for those). Any sequence is accepted (a `str` is not,
+//! although Python calls it one); iterators and generators are not, because
+//! a call must not consume what the caller may still need.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PySequence, PyString, PyTuple};
-use wasmtime::component::Val;
-
-use super::Cx;
+use witbridge_core::abi::TapeReader;
 
 use super::error::ConvError;
-use super::{Converter, unexpected};
+use super::{Converter, Fault, Mat, Prep};
 
 pub struct ListConverter {
     pub item: Box<Converter>,
-    /// `list<point> (a sequence)`, for refusals.
+    /// `list<point> (a list or other sequence)`, for refusals.
     pub expected: String,
 }
 
 impl ListConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
-        let mut lower_item = |(i, item): (usize, Bound<'_, PyAny>)| {
-            self.item.lower(&item, cx).map_err(|e| e.at_index(i))
-        };
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
         if let Ok(list) = obj.downcast::<PyList>() {
-            return list
-                .iter()
-                .enumerate()
-                .map(lower_item)
-                .collect::<Result<_, _>>()
-                .map(Val::List);
+            // Counted as staged, not as first seen: a property of an item
+            // could change the list meanwhile.
+            return self.items(list.len(), list.iter(), cx);
         }
         if let Ok(tuple) = obj.downcast::<PyTuple>() {
-            return tuple
-                .iter()
-                .enumerate()
-                .map(lower_item)
-                .collect::<Result<_, _>>()
-                .map(Val::List);
+            return self.items(tuple.len(), tuple.iter(), cx);
         }
         if obj.is_instance_of::<PyString>() {
             return Err(ConvError::wrong_type(&self.expected, obj));
@@ -45,26 +33,49 @@ impl ListConverter {
             return Err(ConvError::wrong_type(&self.expected, obj));
         };
         let len = seq.len()?;
-        let mut out = Vec::with_capacity(len);
+        cx.tape.push_word(len as u64);
         for i in 0..len {
-            out.push(lower_item((i, seq.get_item(i)?))?);
+            let item = seq.get_item(i)?;
+            self.item.prepare(&item, cx).map_err(|e| e.at_index(i))?;
         }
-        Ok(Val::List(out))
+        Ok(())
     }
 
-    pub fn lift<'py>(
+    fn items<'py>(
+        &self,
+        len: usize,
+        items: impl Iterator<Item = Bound<'py, PyAny>>,
+        cx: &mut Prep<'_>,
+    ) -> Result<(), ConvError> {
+        cx.tape.push_word(len as u64);
+        let mut staged = 0;
+        for (i, item) in items.take(len).enumerate() {
+            self.item.prepare(&item, cx).map_err(|e| e.at_index(i))?;
+            staged += 1;
+        }
+        if staged != len {
+            return Err(ConvError::new(
+                super::error::Refusal::Value,
+                format!(
+                    "expected {}, got one that shrank while it was read",
+                    self.expected
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Val::List(items) = val else {
-            return Err(unexpected(&self.expected, &val));
-        };
-        let lifted = items
-            .into_iter()
-            .map(|item| self.item.lift(py, item, cx))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyList::new(py, lifted)?.into_any())
+        src: &mut TapeReader<'_>,
+        cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        let len = usize::try_from(src.word()?).map_err(wasmtime::Error::from)?;
+        let mut items = Vec::with_capacity(len.min(1 << 20));
+        for _ in 0..len {
+            items.push(self.item.materialize(py, src, cx)?);
+        }
+        Ok(PyList::new(py, items)?.into_any())
     }
 }

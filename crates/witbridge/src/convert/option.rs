@@ -3,12 +3,10 @@
 //! stay apart.
 
 use pyo3::prelude::*;
-use wasmtime::component::Val;
-
-use super::Cx;
+use witbridge_core::abi::TapeReader;
 
 use super::error::ConvError;
-use super::{Converter, unexpected};
+use super::{Converter, Fault, Mat, Prep};
 use crate::pyclasses;
 
 pub struct OptionConverter {
@@ -19,41 +17,39 @@ pub struct OptionConverter {
 }
 
 impl OptionConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
         if obj.is_none() {
-            return Ok(Val::Option(None));
+            cx.tape.push_word(0);
+            return Ok(());
         }
+        cx.tape.push_word(1);
         // `Some(x)` is accepted for any option; for a nested one it is how
         // `Some(None)` is told apart from `None`.
         let some = pyclasses::some(obj.py())?;
-        let val = if obj.get_type().is(some) {
+        if obj.get_type().is(some) {
             let inner = obj.getattr(pyo3::intern!(obj.py(), "value"))?;
             self.inner
-                .lower(&inner, cx)
-                .map_err(|e| e.in_field("value"))?
+                .prepare(&inner, cx)
+                .map_err(|e| e.in_field("value"))
         } else {
-            self.inner.lower(obj, cx)?
-        };
-        Ok(Val::Option(Some(Box::new(val))))
+            self.inner.prepare(obj, cx)
+        }
     }
 
-    pub fn lift<'py>(
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        match val {
-            Val::Option(None) => Ok(py.None().into_bound(py)),
-            Val::Option(Some(v)) => {
-                let inner = self.inner.lift(py, *v, cx)?;
-                if self.nested {
-                    pyclasses::some(py)?.call1((inner,))
-                } else {
-                    Ok(inner)
-                }
-            }
-            other => Err(unexpected(&self.wit, &other)),
+        src: &mut TapeReader<'_>,
+        cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        if src.word()? == 0 {
+            return Ok(py.None().into_bound(py));
+        }
+        let inner = self.inner.materialize(py, src, cx)?;
+        if self.nested {
+            Ok(pyclasses::some(py)?.call1((inner,))?)
+        } else {
+            Ok(inner)
         }
     }
 }

@@ -7,17 +7,15 @@
 use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
-use wasmtime::component::Val;
-
-use super::Cx;
+use witbridge_core::abi::TapeReader;
 
 use super::error::ConvError;
-use super::{Converter, unexpected};
+use super::{Converter, Fault, Mat, Prep};
 
 pub struct Field {
     /// The Python attribute, `machine_id`.
     pub py_name: Py<PyString>,
-    /// The WIT name, `machine-id`, as wasmtime wants it and as a dict key.
+    /// The WIT name, `machine-id`, for messages and as a dict key.
     pub wit_name: String,
     pub wit_key: Py<PyString>,
     pub conv: Converter,
@@ -31,12 +29,11 @@ pub struct RecordConverter {
 }
 
 impl RecordConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
         if let Ok(dict) = obj.downcast::<PyDict>() {
-            return self.lower_dict(dict, cx);
+            return self.prepare_dict(dict, cx);
         }
         let py = obj.py();
-        let mut out = Vec::with_capacity(self.fields.len());
         for field in &self.fields {
             let name = field.py_name.bind(py);
             let value = match obj.getattr(name) {
@@ -57,18 +54,18 @@ impl RecordConverter {
                 }
                 Err(err) => return Err(err.into()),
             };
-            out.push(self.lower_field(field, &value, cx)?);
+            self.prepare_field(field, &value, cx)?;
         }
-        Ok(Val::Record(out))
+        Ok(())
     }
 
-    fn lower_field(
+    fn prepare_field(
         &self,
         field: &Field,
         value: &Bound<'_, PyAny>,
-        cx: &mut Cx<'_>,
-    ) -> Result<(String, Val), ConvError> {
-        let val = field.conv.lower(value, cx).map_err(|e| {
+        cx: &mut Prep<'_>,
+    ) -> Result<(), ConvError> {
+        field.conv.prepare(value, cx).map_err(|e| {
             e.in_field(
                 field
                     .py_name
@@ -76,13 +73,11 @@ impl RecordConverter {
                     .to_str()
                     .unwrap_or(&field.wit_name),
             )
-        })?;
-        Ok((field.wit_name.clone(), val))
+        })
     }
 
-    fn lower_dict(&self, dict: &Bound<'_, PyDict>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+    fn prepare_dict(&self, dict: &Bound<'_, PyDict>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
         let py = dict.py();
-        let mut out = Vec::with_capacity(self.fields.len());
         for field in &self.fields {
             let value = match dict.get_item(field.py_name.bind(py))? {
                 Some(v) => v,
@@ -97,7 +92,7 @@ impl RecordConverter {
                     )
                 })?,
             };
-            out.push(self.lower_field(field, &value, cx)?);
+            self.prepare_field(field, &value, cx)?;
         }
         if dict.len() > self.fields.len() {
             for key in dict.keys() {
@@ -113,24 +108,20 @@ impl RecordConverter {
                 }
             }
         }
-        Ok(Val::Record(out))
+        Ok(())
     }
 
-    pub fn lift<'py>(
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Val::Record(values) = val else {
-            return Err(unexpected(&self.expected, &val));
-        };
+        src: &mut TapeReader<'_>,
+        cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
         let args = self
             .fields
             .iter()
-            .zip(values)
-            .map(|(field, (_, v))| field.conv.lift(py, v, cx))
-            .collect::<PyResult<Vec<_>>>()?;
-        self.class.bind(py).call1(PyTuple::new(py, args)?)
+            .map(|field| field.conv.materialize(py, src, cx))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.class.bind(py).call1(PyTuple::new(py, args)?)?)
     }
 }

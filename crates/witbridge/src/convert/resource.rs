@@ -2,13 +2,11 @@
 //! the resource's class (`ns.Counter`).
 
 use pyo3::prelude::*;
-use pyo3::types::PyType;
-use wasmtime::component::Val;
+use witbridge_core::abi::{Handle, TapeReader};
 use witbridge_core::wit_parser::TypeId;
 
-use super::Cx;
 use super::error::{ConvError, Refusal};
-use super::unexpected;
+use super::{Fault, Mat, Prep};
 use crate::resource::ResourceHandle;
 
 pub struct GuestResourceConverter {
@@ -20,14 +18,14 @@ pub struct GuestResourceConverter {
 }
 
 impl GuestResourceConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
         let py = obj.py();
         let handle = obj
             .getattr(pyo3::intern!(py, "_handle"))
             .ok()
             .and_then(|h| h.downcast_into::<ResourceHandle>().ok())
             .ok_or_else(|| ConvError::wrong_type(&self.expected, obj))?;
-        let owner = cx.owner.as_ref().ok_or_else(|| {
+        let owner = cx.owner.ok_or_else(|| {
             ConvError::new(
                 Refusal::Type,
                 format!(
@@ -36,7 +34,7 @@ impl GuestResourceConverter {
                 ),
             )
         })?;
-        if !handle.get().instance.is(owner.instance) {
+        if !handle.get().instance.is(owner) {
             return Err(ConvError::new(
                 Refusal::Error,
                 format!(
@@ -54,37 +52,40 @@ impl GuestResourceConverter {
                 ),
             ));
         };
+        cx.push_handle(Handle::Any(resource));
         if self.own {
-            cx.moved.push(handle.unbind());
+            cx.moved(handle.unbind());
         }
-        Ok(Val::Resource(resource))
+        Ok(())
     }
 
-    pub fn lift<'py>(
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Val::Resource(resource) = val else {
-            return Err(unexpected(&self.expected, &val));
+        src: &mut TapeReader<'_>,
+        cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        let Handle::Any(resource) = src.handle()? else {
+            return Err(Fault::Python(super::internal(
+                "a host handle for a guest resource",
+            )));
         };
-        let Some(owner) = cx.owner.as_ref() else {
-            return Err(unexpected(&self.expected, &Val::Resource(resource)));
+        let Some(owner) = cx.owner else {
+            return Err(Fault::Python(crate::pyclasses::new_err(
+                crate::pyclasses::error,
+                format!(
+                    "{}: a guest lending its own resource to a host function is not supported yet",
+                    self.expected
+                ),
+            )));
         };
-        let instance = owner.instance.clone_ref(py);
-        let wasm = owner.wasm;
-        let class: Py<PyType> =
-            instance
-                .get()
-                .resource_class(py, &instance, &mut cx.store, wasm, self.resource)?;
-        let wit_name = class
-            .bind(py)
-            .getattr("__wit_name__")?
-            .extract::<String>()?;
-        let handle = Bound::new(py, ResourceHandle::new(instance, resource, wit_name))?;
-        class
-            .bind(py)
-            .call_method1(pyo3::intern!(py, "_wrap"), (handle,))
+        let class = owner.get().resource_class(py, owner, self.resource)?;
+        let class = class.bind(py);
+        let wit_name = class.getattr("__wit_name__")?.extract::<String>()?;
+        let handle = Bound::new(
+            py,
+            ResourceHandle::new(owner.clone_ref(py), *resource, wit_name),
+        )?;
+        Ok(class.call_method1(pyo3::intern!(py, "_wrap"), (handle,))?)
     }
 }

@@ -4,12 +4,10 @@
 //! the function's signature, not here.)
 
 use pyo3::prelude::*;
-use wasmtime::component::Val;
-
-use super::Cx;
+use witbridge_core::abi::TapeReader;
 
 use super::error::{ConvError, Refusal};
-use super::{Converter, unexpected};
+use super::{Converter, Fault, Mat, Prep};
 use crate::pyclasses;
 
 pub struct ResultConverter {
@@ -20,7 +18,7 @@ pub struct ResultConverter {
 }
 
 impl ResultConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
         let py = obj.py();
         let (is_ok, conv) = if obj.is_instance(pyclasses::ok(py)?)? {
             (true, &self.ok)
@@ -30,54 +28,58 @@ impl ResultConverter {
             return Err(ConvError::wrong_type(&self.expected, obj));
         };
         let value = obj.getattr(pyo3::intern!(py, "value"))?;
-        let payload = match conv {
-            Some(conv) => Some(Box::new(
-                conv.lower(&value, cx).map_err(|e| e.in_field("value"))?,
-            )),
-            None if value.is_none() => None,
-            None => {
-                let case = if is_ok { "ok" } else { "error" };
-                return Err(ConvError::new(
-                    Refusal::Value,
-                    format!(
-                        "expected {}: the {case} case carries no value, got {}",
-                        self.expected,
-                        super::error::describe(obj)
-                    ),
-                ));
-            }
-        };
-        Ok(Val::Result(if is_ok { Ok(payload) } else { Err(payload) }))
+        if conv.is_none() && !value.is_none() {
+            let case = if is_ok { "ok" } else { "error" };
+            return Err(ConvError::new(
+                Refusal::Value,
+                format!(
+                    "expected {}: the {case} case carries no value, got {}",
+                    self.expected,
+                    super::error::describe(obj)
+                ),
+            ));
+        }
+        cx.tape.push_word(u64::from(!is_ok));
+        Self::prepare_payload(conv, &value, cx).map_err(|e| e.in_field("value"))
     }
 
-    /// Lifts a payload of one case (`None` when the case has no type).
-    pub fn lift_payload<'py>(
-        py: Python<'py>,
+    /// Stages the payload of one case (nothing when the case has no type).
+    pub fn prepare_payload(
         conv: &Option<Box<Converter>>,
-        payload: Option<Box<Val>>,
-        cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        match (conv, payload) {
-            (Some(conv), Some(v)) => conv.lift(py, *v, cx),
-            (None, None) => Ok(py.None().into_bound(py)),
-            (_, payload) => Err(unexpected("result payload", &Val::Option(payload))),
+        value: &Bound<'_, PyAny>,
+        cx: &mut Prep<'_>,
+    ) -> Result<(), ConvError> {
+        match conv {
+            Some(conv) => conv.prepare(value, cx),
+            None => Ok(()),
         }
     }
 
-    pub fn lift<'py>(
+    /// Makes the payload of one case (`None` when the case has no type).
+    pub fn materialize_payload<'py>(
+        py: Python<'py>,
+        conv: &Option<Box<Converter>>,
+        src: &mut TapeReader<'_>,
+        cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        match conv {
+            Some(conv) => conv.materialize(py, src, cx),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        match val {
-            Val::Result(Ok(payload)) => {
-                pyclasses::ok(py)?.call1((Self::lift_payload(py, &self.ok, payload, cx)?,))
-            }
-            Val::Result(Err(payload)) => {
-                pyclasses::err(py)?.call1((Self::lift_payload(py, &self.err, payload, cx)?,))
-            }
-            other => Err(unexpected(&self.expected, &other)),
+        src: &mut TapeReader<'_>,
+        cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        if src.word()? == 0 {
+            let value = Self::materialize_payload(py, &self.ok, src, cx)?;
+            Ok(pyclasses::ok(py)?.call1((value,))?)
+        } else {
+            let value = Self::materialize_payload(py, &self.err, src, cx)?;
+            Ok(pyclasses::err(py)?.call1((value,))?)
         }
     }
 }

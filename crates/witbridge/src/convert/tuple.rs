@@ -2,12 +2,10 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
-use wasmtime::component::Val;
-
-use super::Cx;
+use witbridge_core::abi::TapeReader;
 
 use super::error::{ConvError, Refusal};
-use super::{Converter, unexpected};
+use super::{Converter, Fault, Mat, Prep};
 
 pub struct TupleConverter {
     pub items: Vec<Converter>,
@@ -16,7 +14,7 @@ pub struct TupleConverter {
 }
 
 impl TupleConverter {
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
         let values: Vec<Bound<'_, PyAny>> = if let Ok(t) = obj.downcast::<PyTuple>() {
             t.iter().collect()
         } else if let Ok(l) = obj.downcast::<PyList>() {
@@ -38,30 +36,23 @@ impl TupleConverter {
                 ),
             ));
         }
-        self.items
-            .iter()
-            .zip(values.iter())
-            .enumerate()
-            .map(|(i, (conv, v))| conv.lower(v, cx).map_err(|e| e.at_index(i)))
-            .collect::<Result<_, _>>()
-            .map(Val::Tuple)
+        for (i, (conv, v)) in self.items.iter().zip(values.iter()).enumerate() {
+            conv.prepare(v, cx).map_err(|e| e.at_index(i))?;
+        }
+        Ok(())
     }
 
-    pub fn lift<'py>(
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Val::Tuple(values) = val else {
-            return Err(unexpected(&self.wit, &val));
-        };
-        let lifted = self
+        src: &mut TapeReader<'_>,
+        cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        let items = self
             .items
             .iter()
-            .zip(values)
-            .map(|(conv, v)| conv.lift(py, v, cx))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyTuple::new(py, lifted)?.into_any())
+            .map(|conv| conv.materialize(py, src, cx))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PyTuple::new(py, items)?.into_any())
     }
 }

@@ -3,12 +3,10 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyType;
-use wasmtime::component::Val;
-
-use super::Cx;
+use witbridge_core::abi::TapeReader;
 
 use super::error::ConvError;
-use super::{Converter, unexpected};
+use super::{Converter, Fault, Mat, Prep};
 
 pub struct Case {
     pub class: Py<PyType>,
@@ -23,21 +21,22 @@ pub struct VariantConverter {
 }
 
 impl VariantConverter {
-    fn case_of(&self, obj: &Bound<'_, PyAny>) -> Option<&Case> {
+    fn case_of(&self, obj: &Bound<'_, PyAny>) -> Option<(usize, &Case)> {
         let py = obj.py();
         let ty = obj.get_type();
         // Exact class first (the common case, and cheap), then subclasses.
-        self.cases
-            .iter()
-            .find(|c| ty.is(c.class.bind(py)))
+        let mut cases = self.cases.iter().enumerate();
+        cases
+            .clone()
+            .find(|(_, c)| ty.is(c.class.bind(py)))
             .or_else(|| {
-                self.cases
-                    .iter()
-                    .find(|c| obj.is_instance(c.class.bind(py)).unwrap_or(false))
+                cases
+                    .clone()
+                    .find(|(_, c)| obj.is_instance(c.class.bind(py)).unwrap_or(false))
             })
             .or_else(|| {
                 // The same WIT variant's case class from another component.
-                self.cases.iter().find(|c| {
+                cases.find(|(_, c)| {
                     c.class
                         .bind(py)
                         .getattr("__wit_name__")
@@ -47,39 +46,33 @@ impl VariantConverter {
             })
     }
 
-    pub fn lower(&self, obj: &Bound<'_, PyAny>, cx: &mut Cx<'_>) -> Result<Val, ConvError> {
-        let Some(case) = self.case_of(obj) else {
+    pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
+        let Some((index, case)) = self.case_of(obj) else {
             return Err(ConvError::wrong_type(&self.expected, obj));
         };
-        let payload = match &case.payload {
-            None => None,
-            Some(conv) => {
-                let value = obj.getattr(pyo3::intern!(obj.py(), "value"))?;
-                Some(Box::new(
-                    conv.lower(&value, cx).map_err(|e| e.in_field("value"))?,
-                ))
-            }
-        };
-        Ok(Val::Variant(case.wit_name.clone(), payload))
+        cx.tape.push_word(index as u64);
+        if let Some(conv) = &case.payload {
+            let value = obj.getattr(pyo3::intern!(obj.py(), "value"))?;
+            conv.prepare(&value, cx).map_err(|e| e.in_field("value"))?;
+        }
+        Ok(())
     }
 
-    pub fn lift<'py>(
+    pub fn materialize<'py>(
         &self,
         py: Python<'py>,
-        val: Val,
-        cx: &mut Cx<'_>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Val::Variant(name, payload) = val else {
-            return Err(unexpected(&self.expected, &val));
-        };
-        let Some(case) = self.cases.iter().find(|c| c.wit_name == name) else {
-            return Err(unexpected(&self.expected, &Val::Variant(name, payload)));
-        };
+        src: &mut TapeReader<'_>,
+        cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
+        let index = src.word()?;
+        let case = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.cases.get(i))
+            .ok_or_else(|| wasmtime::format_err!("discriminant {index} out of range"))?;
         let class = case.class.bind(py);
-        match (&case.payload, payload) {
-            (Some(conv), Some(value)) => class.call1((conv.lift(py, *value, cx)?,)),
-            (None, None) => class.call0(),
-            (_, payload) => Err(unexpected(&self.expected, &Val::Variant(name, payload))),
-        }
+        Ok(match &case.payload {
+            Some(conv) => class.call1((conv.materialize(py, src, cx)?,))?,
+            None => class.call0()?,
+        })
     }
 }

@@ -1,0 +1,76 @@
+//! witbridge's own canonical ABI: values pass between a host's staged form
+//! and a guest's linear memory with one copy, never one object per element.
+//!
+//! wasmtime's dynamic `Val` API turns every value into a tree of `Val`s,
+//! which it walks and type-checks again, element by element: a `bytes` of
+//! 1 MiB becomes a million boxed values. Instead, a host language stages a
+//! value on a [`Tape`](tape::Tape) (a pre-order list of words, byte runs and
+//! resource handles, where a `list<u8>` or a `string` is one run borrowed
+//! from the host's own object), and this module moves tapes in and out of
+//! the guest:
+//!
+//! ```text
+//!   host value --(host's converters)--> Tape --store--> guest memory / flat args
+//!   guest memory / flat results --load--> Tape --(host's converters)--> host value
+//! ```
+//!
+//! [`store`] and [`load`] are driven by wasmtime's own description of the
+//! function's types (`InterfaceType`), so what they write and read is laid
+//! out exactly as the guest expects whatever the host's converters did. The
+//! host's converters are built from the component's WIT (wit-parser's
+//! `Type`); [`typecheck`] proves, once per function, that the two describe
+//! the same types, so that the tape a converter writes is the tape `store`
+//! reads.
+//!
+//! The seam with wasmtime is its typed API, whose traits (`ComponentType`,
+//! `Lower`, `Lift`) are public but doc-hidden, as its own derive macros use
+//! them from user crates: [`export`] calls a guest's export with
+//! `TypedFunc`, [`host`] defines host functions with `func_wrap`. Because
+//! the items are doc-hidden, the workspace pins wasmtime to an exact
+//! version. [`reference`] converts tapes to and from `Val`s, so that tests
+//! and fuzzers can run every signature through wasmtime's own
+//! implementation as well and compare.
+
+pub mod export;
+pub mod host;
+pub mod load;
+pub mod reference;
+mod scope;
+pub mod store;
+pub mod strings;
+pub mod tape;
+pub mod typecheck;
+
+pub use self::load::{LoadOptions, TransferLimit};
+pub use self::tape::{Handle, Tape, TapeReader, Text};
+
+use wasmtime::component::__internal::{ComponentTypes, InterfaceType};
+
+/// The size in bytes of one element of a `list<T>` whose `T` is a plain
+/// scalar, which a tape holds as one run of little-endian bytes; `None`
+/// for every other `T`.
+pub fn scalar_size(ty: &InterfaceType) -> Option<usize> {
+    Some(match ty {
+        InterfaceType::Bool | InterfaceType::U8 | InterfaceType::S8 => 1,
+        InterfaceType::U16 | InterfaceType::S16 => 2,
+        InterfaceType::U32 | InterfaceType::S32 | InterfaceType::Float32 | InterfaceType::Char => 4,
+        InterfaceType::U64 | InterfaceType::S64 | InterfaceType::Float64 => 8,
+        _ => return None,
+    })
+}
+
+/// The number of flat core values of `ty`, which fits every type that is
+/// part of a flat signature.
+fn flat_count(types: &ComponentTypes, ty: &InterfaceType) -> usize {
+    usize::from(types.canonical_abi(ty).flat_count.unwrap_or(u8::MAX))
+}
+
+/// An error that means witbridge itself is wrong, never the guest or the
+/// caller; still an error rather than a panic.
+#[cold]
+fn internal(what: impl std::fmt::Display) -> wasmtime::Error {
+    wasmtime::format_err!("witbridge internal error: {what}")
+}
+
+#[cfg(test)]
+mod tests;

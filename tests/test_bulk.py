@@ -1,0 +1,183 @@
+"""Bulk data: any size that fits in the guest, buffers of numbers in, and
+numeric lists out without a Python object per element when asked."""
+
+from __future__ import annotations
+
+import array
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+
+import witbridge
+
+from .conftest import VALUES_WASM
+from .test_abi import echo
+
+NUMBER_TYPES = {
+    # WIT element type: (array type code, numpy dtype, a value list at its edges)
+    "u16": ("H", "uint16", [0, 1, 0xFFFF]),
+    "s16": ("h", "int16", [-0x8000, -1, 0x7FFF]),
+    "u32": ("I", "uint32", [0, 1, 0xFFFF_FFFF]),
+    "s32": ("i", "int32", [-(2**31), -1, 2**31 - 1]),
+    "u64": ("Q", "uint64", [0, 2**64 - 1]),
+    "s64": ("q", "int64", [-(2**63), 2**63 - 1]),
+    "s8": ("b", "int8", [-128, 0, 127]),
+    "f32": ("f", "float32", [0.0, -1.5, float("inf")]),
+    "f64": ("d", "float64", [5e-324, -0.0, float("nan")]),
+}
+
+
+def same_numbers(a: Any, b: Any) -> bool:
+    return bool(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=np.asarray(a).dtype.kind == "f"))
+
+
+@pytest.mark.parametrize("size", [1 << 10, 1 << 20, 4 << 20, 64 << 20])
+def test_bytes_of_any_size_pass_through(size: int) -> None:
+    inst = witbridge.load(VALUES_WASM)
+    data = bytes(range(256)) * (size // 256)
+    assert inst.values.echo_bytes(data) == data
+    # The same through a bytearray, a memoryview and a numpy uint8 array (one copy each).
+    assert inst.values.echo_bytes(bytearray(data)) == data
+    assert inst.values.echo_bytes(memoryview(data)[1:]) == data[1:]
+    assert inst.values.echo_bytes(np.frombuffer(data, dtype=np.uint8)) == data
+
+
+@pytest.mark.slow
+def test_a_256_mib_bytes_and_string_round_trip() -> None:
+    inst = witbridge.load(VALUES_WASM)
+    data = bytes(range(256)) * (1 << 20)
+    assert inst.values.echo_bytes(data) == data
+    del data
+    text = "wörld ✓ " * ((256 << 20) // 12)
+    assert inst.values.echo_string(text) == text
+
+
+def test_strings_of_many_mib() -> None:
+    inst = witbridge.load(VALUES_WASM)
+    text = "héllo ✓ 😀 " * (1 << 20)
+    assert inst.values.echo_string(text) == text
+    assert inst.values.measure(text) == (len(text.encode()), len(text))
+
+
+@pytest.mark.parametrize("wit", NUMBER_TYPES)
+def test_buffers_of_the_element_type_are_accepted(wit: str) -> None:
+    code, dtype, values = NUMBER_TYPES[wit]
+    inst = echo(f"func(x: list<{wit}>) -> list<{wit}>")
+    expected = inst.f(values)
+    assert isinstance(expected, list)
+    for buffer in (array.array(code, values), memoryview(array.array(code, values)), np.array(values, dtype=dtype)):
+        assert same_numbers(inst.f(buffer), expected), buffer
+    # A strided (non-contiguous) numpy view is copied in order.
+    strided = np.array([v for v in values for _ in range(2)], dtype=dtype)[::2]
+    assert same_numbers(inst.f(strided), expected)
+    # A big-endian array is not the guest's layout: its items are read one by one
+    # (numpy's integer scalars are ints to Python; its float32 is no float).
+    if not wit.startswith("f"):
+        assert same_numbers(inst.f(np.array(values, dtype=np.dtype(dtype).newbyteorder(">"))), expected)
+
+
+def test_a_buffer_of_another_type_is_checked_item_by_item() -> None:
+    inst = echo("func(x: list<u32>) -> list<u32>")
+    # Signed: its negative items are refused, naming the index.
+    with pytest.raises(OverflowError, match=r"^f\(\): x\[1\]: expected u32"):
+        inst.f(array.array("i", [1, -1]))
+    assert inst.f(array.array("i", [1, 2])) == [1, 2]
+    # Floats are not integers.
+    with pytest.raises(TypeError, match=r"^f\(\): x\[0\]: expected u32"):
+        inst.f(array.array("d", [1.0]))
+    # Too wide: read item by item, in range.
+    assert inst.f(array.array("Q", [7])) == [7]
+    with pytest.raises(OverflowError, match=r"x\[0\]"):
+        inst.f(array.array("Q", [2**40]))
+
+
+@pytest.mark.parametrize("wit", NUMBER_TYPES)
+def test_numeric_lists_can_come_out_as_arrays_or_numpy(wit: str) -> None:
+    code, dtype, values = NUMBER_TYPES[wit]
+    as_array = echo(f"func(x: list<{wit}>) -> list<{wit}>", numeric_lists="array")
+    got = as_array.f(values)
+    assert isinstance(got, array.array)
+    assert got.typecode == code
+    assert same_numbers(got, values)
+    as_numpy = echo(f"func(x: list<{wit}>) -> list<{wit}>", numeric_lists="numpy")
+    got = as_numpy.f(values)
+    assert isinstance(got, np.ndarray)
+    assert got.dtype == np.dtype(dtype)
+    assert same_numbers(got, values)
+    assert got.flags.writeable and got.flags.owndata  # a copy, not a view of the guest
+
+
+def test_numeric_lists_reach_python_imports_in_the_same_form() -> None:
+    seen: list[Any] = []
+
+    def host(x: Any) -> Any:
+        seen.append(x)
+        return x
+
+    inst = echo("func(x: list<f64>) -> list<f64>", host, numeric_lists="numpy")
+    assert same_numbers(inst.f([1.5, 2.5]), [1.5, 2.5])
+    assert isinstance(seen[0], np.ndarray)
+
+
+def test_bytes_bools_and_chars_keep_their_python_types_in_every_mode() -> None:
+    for mode in ("list", "array", "numpy"):
+        inst = echo("func(b: list<u8>, t: list<bool>, c: list<char>) -> tuple<list<u8>, list<bool>, list<char>>",
+                    lambda b, t, c: (b, t, c), numeric_lists=mode)
+        b, t, c = inst.f(b"\x00\xff", [True, False], ["a", "😀"])
+        assert b == b"\x00\xff"
+        assert list(t) == [True, False]
+        assert c == ["a", "😀"]
+        if mode == "numpy":
+            assert isinstance(t, np.ndarray) and t.dtype == np.bool_
+        else:
+            assert t == [True, False]
+
+
+def test_numeric_lists_must_be_a_known_mode() -> None:
+    with pytest.raises(ValueError, match="numeric_lists must be 'list', 'array' or 'numpy'"):
+        echo("func(x: list<u32>) -> list<u32>", numeric_lists="tuple")
+
+
+def test_numeric_lists_numpy_without_numpy_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    with pytest.raises(witbridge.Error, match=r"needs numpy.*pip install numpy"):
+        echo("func(x: list<u32>) -> list<u32>", numeric_lists="numpy")
+
+
+def test_a_guest_may_hand_the_host_no_more_than_max_transfer() -> None:
+    limits = witbridge.Limits(max_transfer=1000)
+    inst = witbridge.load(VALUES_WASM, limits=limits)
+    assert inst.values.make_bytes(1000) == bytes(range(256)) * 3 + bytes(range(232))
+    with pytest.raises(witbridge.Trap) as raised:
+        inst.values.make_bytes(1001)
+    assert raised.value.code == "transfer_limit"
+    assert "more than 1000 bytes" in str(raised.value)
+    assert "make-bytes" in str(raised.value)
+    assert inst.broken
+
+
+def test_max_transfer_bounds_what_an_import_receives_too() -> None:
+    received: list[bytes] = []
+    inst = echo("func(x: list<u8>)", received.append, limits=witbridge.Limits(max_transfer=64))
+    inst.f(b"x" * 64)
+    with pytest.raises(witbridge.Trap) as raised:
+        inst.f(b"x" * 65)
+    assert raised.value.code == "transfer_limit"
+    assert received == [b"x" * 64]
+
+
+def test_every_list_element_counts() -> None:
+    # `result` is one byte in the guest, and a Python object on the host.
+    ok = witbridge.Ok()
+    inst = echo("func(x: list<result>) -> list<result>", limits=witbridge.Limits(max_transfer=10))
+    assert inst.f([ok] * 10) == [ok] * 10  # 10 into the import, 10 back
+    with pytest.raises(witbridge.Trap, match="more than 10 bytes"):
+        inst.f([ok] * 11)
+
+
+def test_the_default_max_transfer_is_one_gib_and_none_lifts_it() -> None:
+    assert witbridge.Limits().max_transfer == 1 << 30
+    inst = witbridge.load(VALUES_WASM, limits=witbridge.Limits(max_transfer=None))
+    assert inst.values.make_bytes(3) == b"\x00\x01\x02"
