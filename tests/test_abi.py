@@ -218,3 +218,41 @@ def test_a_trap_breaks_the_instance() -> None:
         inst.boom()
     with pytest.raises(witbridge.Error, match="no longer usable"):
         inst.boom()
+
+
+def test_a_refused_argument_leaves_no_host_resource_behind() -> None:
+    # An `own<file>` staged before a refused argument must not enter the
+    # instance's table of host resources (it used to, and leaked there).
+    wit = """package test:abi;
+        interface files { resource file { constructor(); } }
+        world echo {
+          use files.{file};
+          import files;
+          import give: func(a: own<file>, b: u32) -> u32;
+          export give: func(a: own<file>, b: u32) -> u32;
+        }"""
+    # (No `borrow<file>` here: an echo guest can't drop a borrow it was
+    # lent before it returns, as the canonical ABI requires.)
+
+    class File:
+        drops = 0
+
+        def drop(self) -> None:
+            File.drops += 1
+
+    received: list[Any] = []
+    linker = witbridge.Linker(ENGINE)
+    linker.define_resource("test:abi/files", "file", File)
+    linker.define("give", lambda a, b: (received.append(a), b)[1])
+    component = witbridge.Component.from_bytes(_native._echo_component(wit, "echo"), engine=ENGINE)
+    inst = linker.instantiate(component)
+    table = inst._native
+    with pytest.raises(TypeError, match=r"^give\(\): b: expected u32"):
+        inst.give(File(), "not a number")
+    assert table._host_resource_count == 0
+    assert received == []
+    one = File()
+    assert inst.give(one, 1) == 1  # moved to the guest and on to the import: Python's again
+    assert received == [one]
+    assert table._host_resource_count == 0
+    assert File.drops == 0

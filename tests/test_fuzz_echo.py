@@ -98,4 +98,7 @@ def test_the_oracle_can_fail() -> None:
     sig = Signature(params=(), result=List(Int("u32")))
     Echo(sig).right(ByteChoices(b""))  # the honest import passes ...
     with pytest.raises(AssertionError, match=r"returned \[0\], expected \[\]"):
-        Echo(sig, LyingHost()).right(ByteChoices(b""))  # ... a lying one is caught
+        Echo(sig, LyingHost(), LyingHost()).right(ByteChoices(b""))  # ... a lying one is caught
+    # And where only one ABI's side goes wrong, the two disagree.
+    with pytest.raises(AssertionError, match=r"witbridge: \[0\]\nwasmtime: \[\]"):
+        Echo(sig, LyingHost()).right(ByteChoices(b""))

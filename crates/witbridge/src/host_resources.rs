@@ -28,9 +28,6 @@ pub struct HostTable {
     free: Vec<u32>,
     /// The payload of each host resource type of the component, by WIT type.
     pub payloads: HashMap<TypeId, u32>,
-    /// Reps lent for the duration of one export call (`borrow<...>`
-    /// arguments from Python), to be released when it returns.
-    pub lent: Vec<u32>,
 }
 
 impl HostTable {

@@ -88,7 +88,6 @@ impl Instance {
             ticker: self.variant.ticker.as_ref(),
             options: &self.load,
             may_keep_gil: self.may_keep_gil,
-            hosts: &self.hosts,
         }
     }
 

@@ -32,7 +32,7 @@ use super::internal;
 use super::load::{self, FlatIn, Loader};
 use super::scope::{self, Slot};
 use super::store::{FlatOut, Storer};
-use super::tape::Tape;
+use super::tape::{Pooled, Tape};
 use super::typecheck::WitTypes;
 
 /// Takes a call's results while they are in the guest's memory.
@@ -228,7 +228,7 @@ unsafe impl<const N: usize> Lift for ExportResults<N> {
         let abi = cx.types[i].abi.clone();
         load::with_current(|options| {
             let mut loader = Loader::new(cx, options);
-            let mut tape = Tape::new();
+            let mut tape = Pooled::new();
             match abi.flat_count(MAX_FLAT_RESULTS) {
                 Some(_) => loader.flat(cx, ty, &mut FlatIn::new(src), &mut tape)?,
                 None => {

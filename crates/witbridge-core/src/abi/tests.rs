@@ -47,7 +47,7 @@ fn echo(body: &str, strings: Strings) -> Echo {
                 let vals = reference::to_vals(&desc.resolve, &params, &call.tape, &mut store)?;
                 seen.lock().unwrap().push(vals);
                 // An echo's result is its one argument.
-                Ok(call.tape.detached())
+                Ok(call.tape.detached().into())
             },
         )
         .unwrap();

@@ -3,7 +3,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use witbridge_core::abi::Tape;
+use witbridge_core::abi::{Pooled, Tape};
 use witbridge_core::abi::export::{Receive, TypedExport};
 
 use super::guest::Failure;
@@ -42,13 +42,15 @@ pub fn invoke(
     state.check_usable(&sig.qualified)?;
     // Every argument is staged before anything reaches the guest or a
     // resource table: a refused value leaves nothing half-done.
-    let mut tape = Tape::new();
+    let mut tape = Pooled::new();
     let mut prep = Prep::new(&mut tape, Some(&function.instance), &instance.hosts);
     sig.prepare_args(args, kwargs, &mut prep)?;
-    prep.commit(py);
+    let lent = prep.commit(py);
     let typed = typed(function, instance, &mut state)?;
     if instance.reference {
-        return reference::call_export(py, function, &mut state, typed.func(), &tape);
+        let outcome = reference::call_export(py, function, &mut state, typed.func(), &tape);
+        lent.give_back(&instance.hosts);
+        return outcome;
     }
     let mut results = Results {
         sig,
@@ -65,6 +67,7 @@ pub fn invoke(
         Some(&function.gil),
         |store| typed.call(store, &tape, &mut results),
     );
+    lent.give_back(&instance.hosts);
     if let Some(raised) = results.raised.take() {
         state.broken = Some(format!(
             "making the result of an earlier call to {} raised {}",
@@ -85,7 +88,7 @@ pub fn invoke(
 
 /// Calls `function` with arguments already staged (another guest's, which
 /// an import forwards): the results come back detached from the guest.
-pub fn call_staged(py: Python<'_>, function: &Function, args: &Tape) -> PyResult<Tape> {
+pub fn call_staged(py: Python<'_>, function: &Function, args: &Tape) -> PyResult<Pooled> {
     let sig = &function.sig;
     let instance = function.instance.get();
     let mut state = instance.enter(py, &sig.qualified)?;
@@ -103,6 +106,7 @@ pub fn call_staged(py: Python<'_>, function: &Function, args: &Tape) -> PyResult
         .map_err(|f| f.into_pyerr(&sig.qualified))?;
     detached
         .0
+        .map(Pooled::from)
         .ok_or_else(|| crate::convert::internal("a forwarded call returned no result"))
 }
 

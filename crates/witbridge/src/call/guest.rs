@@ -1,8 +1,6 @@
 //! Crossing into the guest: the one place every call, instantiation and
 //! resource drop enters guest code, and where its failures are sorted out.
 
-use std::sync::Mutex;
-
 use pyo3::prelude::*;
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
@@ -10,7 +8,6 @@ use witbridge_core::abi::LoadOptions;
 use witbridge_core::gil_policy::{Gil, GilPolicy};
 use witbridge_core::ticker::Ticker;
 
-use crate::host_resources::{HostTable, lock};
 use crate::pyclasses;
 use crate::state::State;
 use crate::store::{Host, Interrupted, in_guest};
@@ -24,7 +21,6 @@ pub struct Crossing<'a> {
     /// Whether calls may keep the GIL while the guest runs: only without
     /// WASI and with an epoch ticker (see `witbridge_core::gil_policy`).
     pub may_keep_gil: bool,
-    pub hosts: &'a Mutex<HostTable>,
 }
 
 /// How a guest call ended, when it didn't return.
@@ -71,15 +67,6 @@ impl Crossing<'_> {
         let outcome = in_guest(py, &mut state.store, self.ticker, keep, self.options, enter);
         if let (Some(policy), Some(choice)) = (gil, choice) {
             policy.learn(choice, state.store.data().kept_past_a_tick);
-        }
-        // Host resources lent to the guest for this call are returned.
-        {
-            let mut table = lock(self.hosts);
-            if !table.lent.is_empty() {
-                for rep in std::mem::take(&mut table.lent) {
-                    table.remove(rep);
-                }
-            }
         }
         let err = match outcome {
             Ok(()) => return Ok(()),

@@ -121,14 +121,16 @@ impl<'a> Prep<'a> {
     }
 
     /// Every value was accepted: `own` guest resources now belong to the
-    /// guest, and host resources get their place in the table (a `borrow`
-    /// one only for the call: see `HostTable::lent`).
-    pub fn commit(self, py: Python<'_>) {
+    /// guest, and host resources get their place in the table. A `borrow`
+    /// one has it only for the call: its place is returned, for the caller
+    /// to give back when the call is over ([`Lent::give_back`]).
+    pub fn commit(self, py: Python<'_>) -> Lent {
         for handle in self.moved {
             handle.get().forget(py);
         }
+        let mut lent = Lent(Vec::new());
         if self.hosts.is_empty() {
-            return;
+            return lent;
         }
         let mut table = crate::host_resources::lock(self.table);
         let handles = self.tape.handles_mut();
@@ -137,9 +139,27 @@ impl<'a> Prep<'a> {
             handles[pending.handle] = Handle::Host(if pending.own {
                 ResourceDynamic::new_own(rep, pending.payload)
             } else {
-                table.lent.push(rep);
+                lent.0.push(rep);
                 ResourceDynamic::new_borrow(rep, pending.payload)
             });
+        }
+        lent
+    }
+}
+
+/// Host resources lent to a guest for one call (`borrow<...>` arguments).
+#[must_use = "lent resources must be given back when the call is over"]
+pub struct Lent(Vec<u32>);
+
+impl Lent {
+    /// The call is over: the guest can't hold the borrows any more.
+    pub fn give_back(self, table: &Mutex<HostTable>) {
+        if self.0.is_empty() {
+            return;
+        }
+        let mut table = crate::host_resources::lock(table);
+        for rep in self.0 {
+            table.remove(rep);
         }
     }
 }
