@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time five calls into WebAssembly guests from four hosts, on the same fixtures.
+"""Time eight calls into WebAssembly guests from four hosts, on the same fixtures.
 
 Peers:
 
@@ -20,6 +20,7 @@ Run it as ``python bench/bench_calls.py`` (``--help`` lists the options).
 from __future__ import annotations
 
 import argparse
+import array
 import dataclasses
 import datetime
 import gc
@@ -46,7 +47,7 @@ NATIVE_BIN = ROOT / "target" / "release" / NATIVE_CRATE
 MACHINE_INTERFACE = "xyz:machine/machine-interface"
 VALUES_INTERFACE = "witbridge:fixtures/values@0.1.0"
 
-CASES = ("get_u32", "count_symbols", "run", "echo_string", "echo_bytes")
+CASES = ("get_u32", "count_symbols", "run", "echo_string", "echo_bytes", "echo_u32s", "echo_f64s", "echo_points")
 PEERS = ("witbridge", "wasmtime.component", "manual", "native")
 CASE_TITLES = {
     "get_u32": "get-u32() -> u32",
@@ -54,13 +55,27 @@ CASE_TITLES = {
     "run": "run(u64, point, point) -> run-result",
     "echo_string": "echo-string(1 MiB string)",
     "echo_bytes": "echo-bytes(1 MiB list<u8>)",
+    "echo_u32s": "echo-u32s(256Ki list<u32>), array.array in and out",
+    "echo_f64s": "echo-f64s(256Ki list<f64>), array.array in and out",
+    "echo_points": "echo-points(10,000 list<point>)",
 }
-BULK_CASES = frozenset({"echo_string", "echo_bytes"})
 
 SHORT_TEXT = "héllo wörld"
 BIG = 1 << 20
 BIG_TEXT = "a" * BIG
 BIG_BYTES = bytes(range(256)) * (BIG // 256)
+LIST_LEN = 1 << 18
+U32S = array.array("I", range(LIST_LEN))
+F64S = array.array("d", (i * 0.5 for i in range(LIST_LEN)))
+POINTS = 10_000
+# The payload of the bulk cases, counted once, for MB/s.
+PAYLOAD = {
+    "echo_string": BIG,
+    "echo_bytes": BIG,
+    "echo_u32s": 4 * LIST_LEN,
+    "echo_f64s": 8 * LIST_LEN,
+    "echo_points": 8 * POINTS,
+}
 MACHINE_ID = 7
 RUN_MESSAGE_PREFIX = f"machine {MACHINE_ID} run from"
 
@@ -92,10 +107,11 @@ class Measurement:
 
     @property
     def mb_per_s(self) -> float | None:
-        """Payload throughput (10**6 bytes/s, the 1 MiB counted once) for the bulk cases."""
-        if self.case not in BULK_CASES:
+        """Payload throughput (10**6 bytes/s, the payload counted once) for the bulk cases."""
+        payload = PAYLOAD.get(self.case)
+        if payload is None:
             return None
-        return BIG / self.median_ns * 1e3
+        return payload / self.median_ns * 1e3
 
 
 @dataclasses.dataclass
@@ -131,6 +147,23 @@ def is_big_bytes(value: Any) -> bool:
     return isinstance(value, bytes | bytearray) and value == BIG_BYTES
 
 
+def is_u32s(value: Any) -> bool:
+    return (
+        isinstance(value, array.array | list)
+        and len(value) == LIST_LEN
+        and list(value[:3]) == [0, 1, 2]
+        and (value[-1] == LIST_LEN - 1)
+    )
+
+
+def is_f64s(value: Any) -> bool:
+    return isinstance(value, array.array | list) and len(value) == LIST_LEN and value[-1] == (LIST_LEN - 1) * 0.5
+
+
+def is_points(value: Any, x: Callable[[Any], int], y: Callable[[Any], int]) -> bool:
+    return len(value) == POINTS and x(value[-1]) == POINTS - 1 and y(value[-1]) == 1 - POINTS
+
+
 # --- peers ----------------------------------------------------------------
 
 
@@ -139,6 +172,9 @@ def prepare_witbridge(fixtures: Path) -> dict[str, Call]:
     witbridge: Any = importlib.import_module("witbridge")
     mi = witbridge.load(str(fixtures / "wasm_intro.wasm")).machine_interface
     values = witbridge.load(str(fixtures / "values.wasm")).values
+    # Numeric lists out as array.array: one object and one copy for the list.
+    arrays = witbridge.load(str(fixtures / "values.wasm"), numeric_lists="array").values
+    points = [values.Point(x=i, y=-i) for i in range(POINTS)]
     return {
         "get_u32": Call(mi.get_u32, (), is_u32_123),
         "count_symbols": Call(mi.count_symbols, (SHORT_TEXT,), is_symbol_count),
@@ -149,6 +185,9 @@ def prepare_witbridge(fixtures: Path) -> dict[str, Call]:
         ),
         "echo_string": Call(values.echo_string, (BIG_TEXT,), is_big_text),
         "echo_bytes": Call(values.echo_bytes, (BIG_BYTES,), is_big_bytes),
+        "echo_u32s": Call(arrays.echo_u32s, (U32S,), is_u32s),
+        "echo_f64s": Call(arrays.echo_f64s, (F64S,), is_f64s),
+        "echo_points": Call(values.echo_points, (points,), lambda r: is_points(r, lambda p: p.x, lambda p: p.y)),
     }
 
 
@@ -179,7 +218,11 @@ def prepare_wasmtime_component(fixtures: Path) -> dict[str, Call]:
         return found
 
     mi = functions(fixtures / "wasm_intro.component.wasm", MACHINE_INTERFACE, ["get-u32", "count-symbols", "run"])
-    values = functions(fixtures / "values.component.wasm", VALUES_INTERFACE, ["echo-string", "echo-bytes"])
+    values = functions(
+        fixtures / "values.component.wasm",
+        VALUES_INTERFACE,
+        ["echo-string", "echo-bytes", "echo-u32s", "echo-f64s", "echo-points"],
+    )
 
     def point(x: int, y: int) -> wc.Record:
         record = wc.Record()
@@ -197,6 +240,14 @@ def prepare_wasmtime_component(fixtures: Path) -> dict[str, Call]:
         ),
         "echo_string": Call(values["echo-string"], (store, BIG_TEXT), is_big_text),
         "echo_bytes": Call(values["echo-bytes"], (store, BIG_BYTES), is_big_bytes),
+        # Its lists are Python lists, in and out.
+        "echo_u32s": Call(values["echo-u32s"], (store, U32S.tolist()), is_u32s),
+        "echo_f64s": Call(values["echo-f64s"], (store, F64S.tolist()), is_f64s),
+        "echo_points": Call(
+            values["echo-points"],
+            (store, [point(i, -i) for i in range(POINTS)]),
+            lambda r: is_points(r, lambda p: p.x, lambda p: p.y),
+        ),
     }
 
 
@@ -294,6 +345,38 @@ def prepare_manual(fixtures: Path) -> dict[str, Call]:
         echo_bytes_post(store, ret)
         return data
 
+    def array_echo(name: str, code: str) -> Callable[[array.array[Any]], array.array[Any]]:
+        core = func_of(values, f"{VALUES_INTERFACE}#{name}")
+        post = func_of(values, f"cabi_post_{VALUES_INTERFACE}#{name}")
+        size = array.array(code).itemsize
+
+        def echo(items: array.array[Any]) -> array.array[Any]:
+            n = len(items)
+            ptr = v_realloc(store, 0, 0, size, n * size)
+            v_memory.write(store, items.tobytes(), ptr)
+            ret = core(store, ptr, n)
+            out_ptr, out_n = ptr_len.unpack(v_memory.read(store, ret, ret + 8))
+            out = array.array(code)
+            out.frombytes(v_memory.read(store, out_ptr, out_ptr + out_n * size))
+            post(store, ret)
+            return out
+
+        return echo
+
+    echo_points_core = func_of(values, f"{VALUES_INTERFACE}#echo-points")
+    echo_points_post = func_of(values, f"cabi_post_{VALUES_INTERFACE}#echo-points")
+
+    def echo_points(points: list[ManualPoint]) -> list[ManualPoint]:
+        n = len(points)
+        flat = [c for p in points for c in p]
+        ptr = v_realloc(store, 0, 0, 4, 8 * n)
+        v_memory.write(store, struct.pack(f"<{2 * n}i", *flat), ptr)
+        ret = echo_points_core(store, ptr, n)
+        out_ptr, out_n = ptr_len.unpack(v_memory.read(store, ret, ret + 8))
+        coords = struct.unpack(f"<{2 * out_n}i", v_memory.read(store, out_ptr, out_ptr + 8 * out_n))
+        echo_points_post(store, ret)
+        return [ManualPoint(coords[i], coords[i + 1]) for i in range(0, 2 * out_n, 2)]
+
     return {
         "get_u32": Call(get_u32, (), is_u32_123),
         "count_symbols": Call(count_symbols, (SHORT_TEXT,), is_symbol_count),
@@ -304,6 +387,13 @@ def prepare_manual(fixtures: Path) -> dict[str, Call]:
         ),
         "echo_string": Call(echo_string, (BIG_TEXT,), is_big_text),
         "echo_bytes": Call(echo_bytes, (BIG_BYTES,), is_big_bytes),
+        "echo_u32s": Call(array_echo("echo-u32s", "I"), (U32S,), is_u32s),
+        "echo_f64s": Call(array_echo("echo-f64s", "d"), (F64S,), is_f64s),
+        "echo_points": Call(
+            echo_points,
+            ([ManualPoint(i, -i) for i in range(POINTS)],),
+            lambda r: is_points(r, lambda p: p.x, lambda p: p.y),
+        ),
     }
 
 

@@ -12,6 +12,7 @@ same for generated signatures.)
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -168,7 +169,12 @@ def test_strings_in_every_encoding_of_the_canonical_abi(strings: str) -> None:
         assert inst.f(TEXTS) == TEXTS
         assert inst.f([]) == []
         seen: list[str] = []
-        inst = echo("func(s: string) -> string", host=lambda s: (seen.append(s), s[::-1])[1], strings=strings)
+
+        def reverse(s: str, seen: list[str] = seen) -> str:
+            seen.append(s)
+            return s[::-1]
+
+        inst = echo("func(s: string) -> string", host=reverse, strings=strings, reference=reference)
         for text in TEXTS:
             assert inst.f(text) == text[::-1]
         assert seen == TEXTS
@@ -256,3 +262,33 @@ def test_a_refused_argument_leaves_no_host_resource_behind() -> None:
     assert received == [one]
     assert table._host_resource_count == 0
     assert File.drops == 0
+
+
+WAT = Path(__file__).resolve().parents[1] / "fixtures" / "wat"
+
+
+@pytest.mark.parametrize("encoding", ["utf16", "latin1"])
+def test_hand_written_guests_of_other_string_encodings(encoding: str) -> None:
+    for reference in (False, True):
+        inst = witbridge.Linker(ENGINE).instantiate(
+            witbridge.Component.from_file(WAT / f"strings-{encoding}.wat", engine=ENGINE), _reference_abi=reference
+        )
+        ns = inst.exports["witbridge:strings/echo"]
+        for text in TEXTS:
+            assert ns.echo(text) == text
+        units = len("héllo ✓ 😀".encode("utf-16-le")) // 2
+        if encoding == "utf16":
+            assert ns.utf16_len("héllo ✓ 😀") == units
+            assert ns.make(0) == "héllo, wörld ✓"
+            assert ns.make(1) == "😀 grin"
+        else:  # latin-1 when every character fits, else UTF-16 with the top bit of the length set
+            assert ns.utf16_len("café") == 4
+            assert ns.utf16_len("héllo ✓ 😀") == units | (1 << 31)
+            assert ns.make(0) == "héllo, wörld"
+            assert ns.make(1) == "héllo, wörld ✓"
+        # A lone surrogate in the guest's UTF-16 is the guest breaking the ABI.
+        with pytest.raises(witbridge.Trap) as raised:
+            ns.make(2)
+        assert raised.value.code is None
+        assert "utf-16" in str(raised.value).lower() or "surrogate" in str(raised.value)
+        assert inst.broken

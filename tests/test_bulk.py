@@ -106,7 +106,8 @@ def test_numeric_lists_can_come_out_as_arrays_or_numpy(wit: str) -> None:
     assert isinstance(got, np.ndarray)
     assert got.dtype == np.dtype(dtype)
     assert same_numbers(got, values)
-    assert got.flags.writeable and got.flags.owndata  # a copy, not a view of the guest
+    assert got.flags.writeable  # a copy, not a view of the guest
+    assert got.flags.owndata
 
 
 def test_numeric_lists_reach_python_imports_in_the_same_form() -> None:
@@ -123,14 +124,18 @@ def test_numeric_lists_reach_python_imports_in_the_same_form() -> None:
 
 def test_bytes_bools_and_chars_keep_their_python_types_in_every_mode() -> None:
     for mode in ("list", "array", "numpy"):
-        inst = echo("func(b: list<u8>, t: list<bool>, c: list<char>) -> tuple<list<u8>, list<bool>, list<char>>",
-                    lambda b, t, c: (b, t, c), numeric_lists=mode)
+        inst = echo(
+            "func(b: list<u8>, t: list<bool>, c: list<char>) -> tuple<list<u8>, list<bool>, list<char>>",
+            lambda b, t, c: (b, t, c),
+            numeric_lists=mode,
+        )
         b, t, c = inst.f(b"\x00\xff", [True, False], ["a", "😀"])
         assert b == b"\x00\xff"
         assert list(t) == [True, False]
         assert c == ["a", "😀"]
         if mode == "numpy":
-            assert isinstance(t, np.ndarray) and t.dtype == np.bool_
+            assert isinstance(t, np.ndarray)
+            assert t.dtype == np.bool_
         else:
             assert t == [True, False]
 

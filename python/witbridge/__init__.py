@@ -105,7 +105,8 @@ class Linker(_native.Linker):
             try:
                 import numpy  # noqa: F401
             except ImportError as missing:
-                raise Error("numeric_lists='numpy' needs numpy, which is not installed (pip install numpy)") from missing
+                needs = "numeric_lists='numpy' needs numpy, which is not installed (pip install numpy)"
+                raise Error(needs) from missing
         native = super().instantiate(component, limits, numeric_lists=numeric_lists, _reference_abi=_reference_abi)
         return Instance(native)
 

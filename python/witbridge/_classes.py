@@ -26,6 +26,9 @@ def make_record(name: str, wit_name: str, fields: list[tuple[str, str]], doc: st
     """A dataclass with one field per record field (snake_case names, in order)."""
     cls = dataclasses.make_dataclass(name, [py for py, _ in fields], eq=True, repr=True)
     cls.__wit_fields__ = dict(fields)  # type: ignore[attr-defined]
+    # This __init__ only sets the fields, so while the class has it the native
+    # side may make values without calling it (a subclass is not plain).
+    cls.__wit_plain__ = cls.__init__  # type: ignore[attr-defined,misc]
     return _finish(cls, wit_name, doc)
 
 

@@ -178,7 +178,7 @@ class Echo:
                     value = inst.f(*args)
             except Err as err:
                 got.append(("err", err.value))
-            except Exception as error:  # noqa: BLE001 - compared between the sides below
+            except Exception as error:  # compared between the sides below
                 got.append(("raised", error))
             else:
                 got.append(("value", value))
@@ -190,9 +190,9 @@ class Echo:
         where = f"{self.sig.wit()}\n(strings {self.sig.strings})"
         assert kind == ref_kind, f"{where}\nwitbridge: {kind} {value!r}\nwasmtime: {ref_kind} {ref_value!r}"
         if kind == "raised":
-            assert type(value) is type(ref_value) and str(value) == str(ref_value), (
-                f"{where}\nwitbridge raised {value!r}\nwasmtime raised {ref_value!r}"
-            )
+            raised = f"{where}\nwitbridge raised {value!r}\nwasmtime raised {ref_value!r}"
+            assert type(value) is type(ref_value), raised
+            assert str(value) == str(ref_value), raised
         else:
             assert same(value, ref_value), f"{where}\nwitbridge: {value!r}\nwasmtime: {ref_value!r}"
         ours, theirs = self.host.received, self.reference_host.received
@@ -247,7 +247,8 @@ class Echo:
         assert isinstance(error, CONVERSION_ERRORS), f"{sig.wit()}\n{error!r}"
         assert str(error).startswith("f()") or "f() takes" in str(error), f"{sig.wit()}\n{error}"
         assert self.host.received == [], f"{sig.wit()}\nthe guest ran with {self.host.received!r}"
-        assert not inst.broken and not self.reference.broken
+        assert not inst.broken
+        assert not self.reference.broken
         self.right(ch)
 
     def wrong_return(self, ch: Choices) -> bool:

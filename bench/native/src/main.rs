@@ -1,11 +1,14 @@
-//! The speed limit for `bench/bench_calls.py`: the same five calls, made from
+//! The speed limit for `bench/bench_calls.py`: the same calls, made from
 //! Rust through wasmtime's typed component API (`TypedFunc`), with no Python
 //! in the way.
 //!
 //! Usage: `witbridge-bench-native <fixtures/wasm dir> [--rounds R]
 //! [--min-rounds M] [--target-ms MS] [--budget-s S] [--only CASE]`. Prints one JSON object on
 //! stdout: per case, the median time per call over `R` rounds of `N` calls,
-//! where `N` is chosen so that a round lasts about `MS` milliseconds.
+//! where `N` is chosen so that a round lasts about `MS` milliseconds (at least
+//! one call) and `R` is cut so that a case takes about `S` seconds (but no
+//! fewer than `M` rounds). The case `echo_bytes_sizes` is a table: one JSON
+//! case per size of `SIZES`, named `echo_bytes_1KiB` ... `echo_bytes_256MiB`.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -20,12 +23,31 @@ const MACHINE_INTERFACE: &str = "xyz:machine/machine-interface";
 const VALUES_INTERFACE: &str = "witbridge:fixtures/values@0.1.0";
 const SHORT_TEXT: &str = "héllo wörld";
 const BIG: usize = 1 << 20;
-const CASES: [&str; 5] = [
+/// Elements of the numeric list cases: 256Ki.
+const LIST_LEN: usize = 1 << 18;
+/// Records of the `echo_points` case.
+const POINTS: usize = 10_000;
+/// The sizes of the `echo_bytes_sizes` table, in bytes, with their names.
+const SIZES: [(usize, &str); 8] = [
+    (1 << 10, "1KiB"),
+    (16 << 10, "16KiB"),
+    (256 << 10, "256KiB"),
+    (1 << 20, "1MiB"),
+    (4 << 20, "4MiB"),
+    (16 << 20, "16MiB"),
+    (64 << 20, "64MiB"),
+    (256 << 20, "256MiB"),
+];
+const CASES: [&str; 9] = [
     "get_u32",
     "count_symbols",
     "run",
     "echo_string",
     "echo_bytes",
+    "echo_u32s",
+    "echo_f64s",
+    "echo_points",
+    "echo_bytes_sizes",
 ];
 
 /// `xyz:machine/machine-interface.point`.
@@ -34,6 +56,14 @@ const CASES: [&str; 5] = [
 struct Point {
     x: u32,
     y: u32,
+}
+
+/// `witbridge:fixtures/types.point`.
+#[derive(ComponentType, Lower, Lift, Clone, Copy, Debug, PartialEq, Eq)]
+#[component(record)]
+struct ValuesPoint {
+    x: i32,
+    y: i32,
 }
 
 /// `xyz:machine/machine-interface.run-result`.
@@ -91,7 +121,7 @@ fn parse_options() -> Result<Options> {
 
 /// What one case measured.
 struct Measurement {
-    case: &'static str,
+    case: String,
     calls_per_round: u64,
     round_ns: Vec<f64>,
 }
@@ -124,7 +154,7 @@ impl Measurement {
 /// Times `call` the way bench_calls.py times the Python peers: warm up,
 /// pick `N` so a round lasts about `target_ns`, then take the rounds.
 fn measure(
-    case: &'static str,
+    case: impl Into<String>,
     options: &Options,
     store: &mut Store<()>,
     mut call: impl FnMut(&mut Store<()>) -> Result<()>,
@@ -145,7 +175,7 @@ fn measure(
         round_ns.push(elapsed as f64 / calls_per_round as f64);
     }
     Ok(Measurement {
-        case,
+        case: case.into(),
         calls_per_round,
         round_ns,
     })
@@ -311,6 +341,93 @@ fn main() -> Result<()> {
             black_box(f.call(s, (black_box(bytes.as_slice()),))?);
             Ok(())
         })?);
+    }
+
+    if wanted(&options, "echo_u32s") {
+        let f: TypedFunc<(&[u32],), (Vec<u32>,)> = typed(
+            &mut store,
+            &component,
+            &instance,
+            VALUES_INTERFACE,
+            "echo-u32s",
+        )?;
+        let items: Vec<u32> = (0..LIST_LEN as u32).collect();
+        ensure!(
+            f.call(&mut store, (&items,))?.0 == items,
+            "echo-u32s changed its input"
+        );
+        results.push(measure("echo_u32s", &options, &mut store, |s| {
+            black_box(f.call(s, (black_box(items.as_slice()),))?);
+            Ok(())
+        })?);
+    }
+
+    if wanted(&options, "echo_f64s") {
+        let f: TypedFunc<(&[f64],), (Vec<f64>,)> = typed(
+            &mut store,
+            &component,
+            &instance,
+            VALUES_INTERFACE,
+            "echo-f64s",
+        )?;
+        let items: Vec<f64> = (0..LIST_LEN).map(|i| i as f64 * 0.5).collect();
+        ensure!(
+            f.call(&mut store, (&items,))?.0 == items,
+            "echo-f64s changed its input"
+        );
+        results.push(measure("echo_f64s", &options, &mut store, |s| {
+            black_box(f.call(s, (black_box(items.as_slice()),))?);
+            Ok(())
+        })?);
+    }
+
+    if wanted(&options, "echo_points") {
+        let f: TypedFunc<(&[ValuesPoint],), (Vec<ValuesPoint>,)> = typed(
+            &mut store,
+            &component,
+            &instance,
+            VALUES_INTERFACE,
+            "echo-points",
+        )?;
+        let points: Vec<ValuesPoint> = (0..POINTS as i32)
+            .map(|i| ValuesPoint { x: i, y: -i })
+            .collect();
+        ensure!(
+            f.call(&mut store, (&points,))?.0 == points,
+            "echo-points changed its input"
+        );
+        results.push(measure("echo_points", &options, &mut store, |s| {
+            black_box(f.call(s, (black_box(points.as_slice()),))?);
+            Ok(())
+        })?);
+    }
+
+    // One case per size. The big ones take few calls a round (one for 64 MiB
+    // and up) and so few rounds that the budget holds.
+    if wanted(&options, "echo_bytes_sizes") {
+        let f: TypedFunc<(&[u8],), (Vec<u8>,)> = typed(
+            &mut store,
+            &component,
+            &instance,
+            VALUES_INTERFACE,
+            "echo-bytes",
+        )?;
+        for (size, name) in SIZES {
+            let bytes: Vec<u8> = (0..size).map(|i| i as u8).collect();
+            ensure!(
+                f.call(&mut store, (&bytes,))?.0 == bytes,
+                "echo-bytes changed its {name} input"
+            );
+            results.push(measure(
+                format!("echo_bytes_{name}"),
+                &options,
+                &mut store,
+                |s| {
+                    black_box(f.call(s, (black_box(bytes.as_slice()),))?);
+                    Ok(())
+                },
+            )?);
+        }
     }
 
     let cases: Vec<String> = results.iter().map(Measurement::to_json).collect();

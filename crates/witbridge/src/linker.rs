@@ -496,8 +496,12 @@ impl Linker {
             &mut store,
             variant.ticker.as_ref(),
             Gil::Release,
-            &load,
-            |store| linker.instantiate(store, &compiled),
+            // The guest's start code may call its imports.
+            |store| {
+                witbridge_core::abi::load::with_options(&load, || {
+                    linker.instantiate(store, &compiled)
+                })
+            },
         );
         let instance = instantiated.map_err(|e| match store.data_mut().pending.take() {
             Some(raised) => raised,

@@ -128,18 +128,14 @@ pub fn on_epoch(mut store: StoreContextMut<'_, Host>) -> wasmtime::Result<Update
 /// Runs guest code, `enter(store)`: with the GIL released if `gil` says so,
 /// so that other Python threads run meanwhile, and, on an engine with epoch
 /// interruption (`ticker`), with the ticker running and the call's deadline
-/// set. Only a store whose engine has a ticker may keep the GIL. What the
-/// guest hands the host meanwhile is read with `options`.
+/// set. Only a store whose engine has a ticker may keep the GIL.
 pub fn in_guest<R: Send>(
     py: Python<'_>,
     store: &mut Store<Host>,
     ticker: Option<&Ticker>,
     gil: Gil,
-    options: &LoadOptions,
     enter: impl Send + FnOnce(&mut Store<Host>) -> R,
 ) -> R {
-    let enter =
-        |store: &mut Store<Host>| witbridge_core::abi::load::with_options(options, || enter(store));
     let host = store.data_mut();
     host.kept_past_a_tick = false;
     if ticker.is_some() {

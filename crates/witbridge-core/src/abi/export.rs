@@ -29,10 +29,10 @@ use wasmtime::component::{ComponentNamedList, ComponentType, Func, Lift, Lower, 
 use wasmtime::{AsContext, AsContextMut, ValRaw};
 
 use super::internal;
-use super::load::{self, FlatIn, Loader};
+use super::load::{FlatIn, LoadOptions, Loader};
 use super::scope::{self, Slot};
 use super::store::{FlatOut, Storer};
-use super::tape::{Pooled, Tape};
+use super::tape::Tape;
 use super::typecheck::WitTypes;
 
 /// Takes a call's results while they are in the guest's memory.
@@ -45,8 +45,6 @@ pub trait Receive {
 thread_local! {
     /// The WIT types `ExportArgs`/`ExportResults::typecheck` check against.
     static CHECKING: Slot<WitTypes> = const { Slot::new() };
-    /// Where `ExportResults` hands the results.
-    static RECEIVER: Slot<dyn Receive> = const { Slot::new() };
 }
 
 /// An export, type-checked for calls with tapes.
@@ -80,11 +78,13 @@ impl TypedExport {
     }
 
     /// Calls the export with the arguments on `args`; the results go to
-    /// `receiver`.
+    /// `receiver`, and what the guest hands the host (its results, its
+    /// imports' arguments) is read with `options`.
     pub fn call(
         &self,
         mut store: impl AsContextMut,
         args: &Tape,
+        options: &LoadOptions,
         receiver: &mut dyn Receive,
     ) -> wasmtime::Result<()> {
         let args = ExportArgs { tape: args };
@@ -112,7 +112,7 @@ impl TypedExport {
             }
         };
         // SAFETY: see above.
-        unsafe { scope::set(&RECEIVER, receiver, call) }
+        unsafe { scope::crossing(options, Some(receiver), call) }
     }
 }
 
@@ -167,7 +167,13 @@ unsafe impl Lower for ExportArgs<'_> {
         let mut src = self.tape.reader();
         let mut storer = Storer::new(cx);
         match abi.flat_count(MAX_FLAT_PARAMS) {
-            Some(_) => storer.flat(ty, &mut src, &mut FlatOut::new(slots))?,
+            Some(count) => {
+                let mut out = FlatOut::new(slots);
+                storer.flat(ty, &mut src, &mut out)?;
+                if out.written() != count {
+                    return Err(internal("flat arguments short of the signature's"));
+                }
+            }
             None => {
                 let ptr = storer.alloc(abi.align32, abi.size32 as usize)?;
                 storer.mem(ty, &mut src, ptr)?;
@@ -220,15 +226,15 @@ unsafe impl<const N: usize> Lift for ExportResults<N> {
     ) -> wasmtime::Result<Self> {
         // SAFETY: wasmtime lifts the results inside `TypedExport::call`'s
         // scope, and the receiver is used only within this function.
-        let receiver = unsafe { scope::take(&RECEIVER) }
+        let receiver = unsafe { scope::take_receiver() }
             .ok_or_else(|| internal("an export's results lifted outside TypedExport::call"))?;
         let InterfaceType::Tuple(i) = ty else {
             return Err(internal("results that are not a tuple"));
         };
         let abi = cx.types[i].abi.clone();
-        load::with_current(|options| {
+        scope::options(|options| {
             let mut loader = Loader::new(cx, options);
-            let mut tape = Pooled::new();
+            let mut tape = Tape::new();
             match abi.flat_count(MAX_FLAT_RESULTS) {
                 Some(_) => loader.flat(cx, ty, &mut FlatIn::new(src), &mut tape)?,
                 None => {

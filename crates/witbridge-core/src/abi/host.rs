@@ -30,16 +30,17 @@ use wasmtime::component::{ComponentNamedList, ComponentType, Lift, LinkerInstanc
 use wasmtime::{StoreContextMut, ValRaw};
 
 use super::internal;
-use super::load::{self, FlatIn, Loader};
+use super::load::{FlatIn, Loader};
+use super::scope;
 use super::store::{FlatOut, Storer};
-use super::tape::Pooled;
+use super::tape::Tape;
 use super::typecheck::WitTypes;
 
 /// A host function's arguments, as its body gets them.
 pub struct HostCall {
     /// The arguments, in order. Its strings and lists borrow the guest's
     /// memory: the body must be done with them before it returns.
-    pub tape: Pooled,
+    pub tape: Tape,
     /// wasmtime's types of the component, and of the parameters in them.
     pub types: Arc<ComponentTypes>,
     pub params: InterfaceType,
@@ -58,7 +59,7 @@ pub fn define<T, F>(
 ) -> wasmtime::Result<()>
 where
     T: 'static,
-    F: Fn(StoreContextMut<'_, T>, &HostCall) -> wasmtime::Result<Pooled> + Send + Sync + 'static,
+    F: Fn(StoreContextMut<'_, T>, &HostCall) -> wasmtime::Result<Tape> + Send + Sync + 'static,
 {
     let flat_params = sig.flat_params().unwrap_or(0);
     let flat_result = sig.flat_results() == Some(1);
@@ -91,7 +92,7 @@ fn define_shaped<T, F, const P: usize, const R: usize>(
 ) -> wasmtime::Result<()>
 where
     T: 'static,
-    F: Fn(StoreContextMut<'_, T>, &HostCall) -> wasmtime::Result<Pooled> + Send + Sync + 'static,
+    F: Fn(StoreContextMut<'_, T>, &HostCall) -> wasmtime::Result<Tape> + Send + Sync + 'static,
 {
     let checked = Arc::new(Checked {
         sig,
@@ -162,8 +163,8 @@ unsafe impl<const N: usize> Lift for HostArgs<N> {
         ty: InterfaceType,
         src: &Self::Lower,
     ) -> wasmtime::Result<Self> {
-        load::with_current(|options| {
-            let mut tape = Pooled::new();
+        scope::options(|options| {
+            let mut tape = Tape::new();
             Loader::new(cx, options).flat(cx, ty, &mut FlatIn::new(src), &mut tape)?;
             Ok(HostArgs(HostCall {
                 tape,
@@ -183,8 +184,8 @@ unsafe impl<const N: usize> Lift for HostArgs<N> {
         let offset = (bytes.as_ptr() as usize)
             .checked_sub(cx.memory().as_ptr() as usize)
             .ok_or_else(|| internal("spilled arguments outside the guest's memory"))?;
-        load::with_current(|options| {
-            let mut tape = Pooled::new();
+        scope::options(|options| {
+            let mut tape = Tape::new();
             Loader::new(cx, options).mem(cx, ty, offset, &mut tape)?;
             Ok(HostArgs(HostCall {
                 tape,
@@ -198,7 +199,7 @@ unsafe impl<const N: usize> Lift for HostArgs<N> {
 /// A host function's result, `N` flat slots of it (0: none, or stored
 /// through the guest's pointer).
 pub struct HostResults<const N: usize> {
-    tape: Pooled,
+    tape: Tape,
     /// Set until the results' types were checked once.
     verify: Option<(Arc<Checked>, String)>,
 }

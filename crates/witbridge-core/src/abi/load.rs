@@ -7,14 +7,12 @@
 //! whoever decodes it, see [`super::strings`]), and so is the host's
 //! budget for how much a guest may hand it in one call.
 
-use std::ptr::NonNull;
-
 use wasmtime::ValRaw;
 use wasmtime::component::__internal::wasmtime_environ::component::StringEncoding;
 use wasmtime::component::__internal::{ComponentTypes, InterfaceType, LiftContext};
 use wasmtime::component::{Lift, ResourceAny, ResourceDynamic, ResourceType};
 
-use super::scope::{self, Slot};
+use super::scope;
 use super::strings::UTF16_TAG;
 use super::tape::{Handle, Tape, Text};
 use super::{flat_count, scalar_size};
@@ -44,24 +42,12 @@ impl LoadOptions {
     };
 }
 
-thread_local! {
-    /// The options of the guest running on this thread.
-    static CURRENT: Slot<LoadOptions> = const { Slot::new() };
-}
-
 /// Runs `f`, which enters a guest, with `options` for every value that
-/// guest hands the host meanwhile: its results and its imports' arguments.
+/// guest hands the host meanwhile (its imports' arguments). An export call
+/// through [`super::export::TypedExport::call`] sets them itself.
 pub fn with_options<R>(options: &LoadOptions, f: impl FnOnce() -> R) -> R {
-    // SAFETY: `options` outlives `f`, and the slot is read only inside it.
-    unsafe { scope::set(&CURRENT, NonNull::from(options), f) }
-}
-
-/// The options of the innermost [`with_options`] on this thread, or
-/// [`LoadOptions::DEFAULT`].
-pub(crate) fn with_current<R>(f: impl FnOnce(&LoadOptions) -> R) -> R {
-    scope::with(&CURRENT, |options| {
-        f(options.unwrap_or(&LoadOptions::DEFAULT))
-    })
+    // SAFETY: no receiver.
+    unsafe { scope::crossing(options, None, f) }
 }
 
 /// A guest handed the host more than [`LoadOptions::max_transfer`] allows.
@@ -108,7 +94,8 @@ impl<'s> FlatIn<'s> {
 pub(crate) struct Loader<'m> {
     mem: &'m [u8],
     types: &'m ComponentTypes,
-    encoding: StringEncoding,
+    /// The guest's string encoding, looked up for the first string.
+    encoding: Option<StringEncoding>,
     options: &'m LoadOptions,
     /// What is left of `options.max_transfer` for this crossing.
     budget: usize,
@@ -123,7 +110,7 @@ impl<'m> Loader<'m> {
         Loader {
             mem: cx.memory(),
             types: cx.types,
-            encoding: cx.options().string_encoding,
+            encoding: None,
             options,
             budget: options.max_transfer.unwrap_or(usize::MAX),
         }
@@ -179,7 +166,7 @@ impl<'m> Loader<'m> {
             InterfaceType::Char => char_word(src.next()?.get_u32())?,
             InterfaceType::String => {
                 let (ptr, len) = (src.next()?.get_u32(), src.next()?.get_u32());
-                return self.string(ptr as usize, len as usize, tape);
+                return self.string(cx, ptr as usize, len as usize, tape);
             }
             InterfaceType::List(i) => {
                 let (ptr, len) = (src.next()?.get_u32(), src.next()?.get_u32());
@@ -285,7 +272,7 @@ impl<'m> Loader<'m> {
             InterfaceType::Char => char_word(u32::from_le_bytes(self.read(offset)?))?,
             InterfaceType::String => {
                 let (ptr, len) = self.pair(offset)?;
-                return self.string(ptr, len, tape);
+                return self.string(cx, ptr, len, tape);
             }
             InterfaceType::List(i) => {
                 let (ptr, len) = self.pair(offset)?;
@@ -387,8 +374,17 @@ impl<'m> Loader<'m> {
         Ok((ptr as usize, len as usize))
     }
 
-    fn string(&mut self, ptr: usize, len: usize, tape: &mut Tape) -> wasmtime::Result<()> {
-        let (byte_len, align, text) = match self.encoding {
+    fn string(
+        &mut self,
+        cx: &LiftContext<'_>,
+        ptr: usize,
+        len: usize,
+        tape: &mut Tape,
+    ) -> wasmtime::Result<()> {
+        let encoding = *self
+            .encoding
+            .get_or_insert_with(|| cx.options().string_encoding);
+        let (byte_len, align, text) = match encoding {
             StringEncoding::Utf8 => (Some(len), 1, Text::UncheckedUtf8),
             StringEncoding::Utf16 => (len.checked_mul(2), 2, Text::Utf16),
             StringEncoding::CompactUtf16 if len & UTF16_TAG as usize == 0 => {

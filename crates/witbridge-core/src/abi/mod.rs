@@ -42,7 +42,7 @@ pub mod tape;
 pub mod typecheck;
 
 pub use self::load::{LoadOptions, TransferLimit};
-pub use self::tape::{Handle, Pooled, Tape, TapeReader, Text};
+pub use self::tape::{Handle, Tape, TapeReader, Text};
 
 use wasmtime::component::__internal::{ComponentTypes, InterfaceType};
 

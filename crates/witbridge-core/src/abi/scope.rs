@@ -12,6 +12,9 @@ use std::cell::Cell;
 use std::ptr::NonNull;
 use std::thread::LocalKey;
 
+use super::export::Receive;
+use super::load::LoadOptions;
+
 /// A slot that a scope fills for its duration.
 pub(crate) struct Slot<T: ?Sized + 'static>(Cell<Option<NonNull<T>>>);
 
@@ -39,8 +42,8 @@ impl<T: ?Sized + 'static> Drop for Restore<T> {
 /// # Safety
 ///
 /// `value` is erased to `'static` in the slot; it must be read only while
-/// `f` runs, which [`with`] and [`take`] ensure by being called from `f`'s
-/// dynamic extent only (the slot is restored before this returns).
+/// `f` runs, which [`with`] ensures by being called from `f`'s dynamic
+/// extent only (the slot is restored before this returns).
 pub(crate) unsafe fn set<T: ?Sized + 'static, R>(
     key: &'static LocalKey<Slot<T>>,
     value: NonNull<T>,
@@ -62,18 +65,76 @@ pub(crate) fn with<T: ?Sized + 'static, R>(
     f(value.map(|ptr| unsafe { ptr.as_ref() }))
 }
 
-/// Takes the value out of the slot, so that it is used once and never
-/// aliased; `set` puts the previous value back at the end of its scope.
+/// What the guest call running on this thread set for the values it
+/// hands the host: how to read them, and (for an export's results) who
+/// takes them. One slot, so that a call pays for one thread-local swap.
+#[derive(Clone, Copy)]
+struct Current {
+    options: Option<NonNull<LoadOptions>>,
+    receiver: Option<NonNull<dyn Receive>>,
+}
+
+thread_local! {
+    static CURRENT: Cell<Current> = const {
+        Cell::new(Current {
+            options: None,
+            receiver: None,
+        })
+    };
+}
+
+/// Puts the enclosing call's `Current` back, even after a panic.
+struct RestoreCurrent(Current);
+
+impl Drop for RestoreCurrent {
+    fn drop(&mut self) {
+        let previous = self.0;
+        CURRENT.with(|slot| slot.set(previous));
+    }
+}
+
+/// Runs `f`, which enters a guest, with `options` (and `receiver`, for an
+/// export's results) for what that guest hands the host meanwhile.
 ///
 /// # Safety
 ///
-/// The caller must be in the dynamic extent of the `set` that filled the
-/// slot (which holds for wasmtime's callbacks during a call) and must not
-/// keep the reference past it.
-pub(crate) unsafe fn take<'a, T: ?Sized + 'static>(
-    key: &'static LocalKey<Slot<T>>,
-) -> Option<&'a mut T> {
-    let value = key.with(|slot| slot.0.take());
-    // SAFETY: as in `with`; and taking it makes this the only reference.
-    value.map(|mut ptr| unsafe { ptr.as_mut() })
+/// `receiver`, erased to `'static`, must live until this returns; it is
+/// reached only from `f`'s dynamic extent ([`take_receiver`]).
+pub(crate) unsafe fn crossing<R>(
+    options: &LoadOptions,
+    receiver: Option<NonNull<dyn Receive>>,
+    f: impl FnOnce() -> R,
+) -> R {
+    let current = Current {
+        options: Some(NonNull::from(options)),
+        receiver,
+    };
+    let previous = CURRENT.with(|slot| slot.replace(current));
+    let _restore = RestoreCurrent(previous);
+    f()
+}
+
+/// The options of the innermost [`crossing`] on this thread, or the defaults.
+pub(crate) fn options<R>(f: impl FnOnce(&LoadOptions) -> R) -> R {
+    let options = CURRENT.with(|slot| slot.get().options);
+    // SAFETY: `crossing` keeps them alive while they are in the slot.
+    f(options.map_or(&LoadOptions::DEFAULT, |ptr| unsafe { ptr.as_ref() }))
+}
+
+/// Takes the receiver out of the slot, so that it is used once and never
+/// aliased; `crossing` puts the enclosing one back when it ends.
+///
+/// # Safety
+///
+/// Called during the `crossing` that set it, and the
+/// reference not kept past it.
+pub(crate) unsafe fn take_receiver<'a>() -> Option<&'a mut dyn Receive> {
+    let receiver = CURRENT.with(|slot| {
+        let mut current = slot.get();
+        let receiver = current.receiver.take();
+        slot.set(current);
+        receiver
+    });
+    // SAFETY: see above.
+    receiver.map(|mut ptr| unsafe { ptr.as_mut() })
 }

@@ -27,6 +27,11 @@ impl<'d> FlatOut<'d> {
         FlatOut { slots, at: 0 }
     }
 
+    /// How many slots were written.
+    pub fn written(&self) -> usize {
+        self.at
+    }
+
     fn next(&mut self) -> wasmtime::Result<&mut MaybeUninit<ValRaw>> {
         let slot = self
             .slots
@@ -46,26 +51,33 @@ impl<'d> FlatOut<'d> {
 pub struct Storer<'a, 'cx, T: 'static> {
     cx: &'a mut LowerContext<'cx, T>,
     types: &'cx ComponentTypes,
-    encoding: StringEncoding,
-    /// The guest's memory as last seen; only `realloc` (guest code) can
-    /// grow and so move it, and every `realloc` here looks again.
+    /// The guest's string encoding, looked up for the first string.
+    encoding: Option<StringEncoding>,
+    /// The guest's memory as last seen (null until needed); only `realloc`
+    /// (guest code) can grow and so move it, and every `realloc` here
+    /// looks again.
     mem: *mut u8,
     mem_len: usize,
 }
 
 impl<'a, 'cx, T: 'static> Storer<'a, 'cx, T> {
     pub fn new(cx: &'a mut LowerContext<'cx, T>) -> Self {
+        // Nothing is looked up yet: most calls of scalars need neither the
+        // memory nor the encoding.
         let types = cx.types;
-        let encoding = cx.options().string_encoding;
-        let mut storer = Storer {
+        Storer {
             cx,
             types,
-            encoding,
+            encoding: None,
             mem: std::ptr::null_mut(),
             mem_len: 0,
-        };
-        storer.refresh();
-        storer
+        }
+    }
+
+    fn encoding(&mut self) -> StringEncoding {
+        *self
+            .encoding
+            .get_or_insert_with(|| self.cx.options().string_encoding)
     }
 
     pub fn types(&self) -> &'cx ComponentTypes {
@@ -86,6 +98,9 @@ impl<'a, 'cx, T: 'static> Storer<'a, 'cx, T> {
     }
 
     fn bytes_mut(&mut self, offset: usize, len: usize) -> wasmtime::Result<&mut [u8]> {
+        if self.mem.is_null() {
+            self.refresh();
+        }
         match offset.checked_add(len) {
             // SAFETY: `mem`/`mem_len` describe the memory as it is now (see
             // `refresh`), and the range was just checked to be inside it.
@@ -358,15 +373,16 @@ impl<'a, 'cx, T: 'static> Storer<'a, 'cx, T> {
     /// encoding; returns (pointer, length) as the canonical ABI spells them.
     fn string(&mut self, src: &mut TapeReader<'_>) -> wasmtime::Result<(u32, u32)> {
         let (bytes, text) = src.text()?;
+        let encoding = self.encoding();
         // The common case, a host string to a UTF-8 guest, is one memcpy.
-        if let (Text::Utf8, StringEncoding::Utf8) = (text, self.encoding) {
+        if let (Text::Utf8, StringEncoding::Utf8) = (text, encoding) {
             return self.copy_string(1, bytes);
         }
-        if let (Text::Latin1, StringEncoding::CompactUtf16) = (text, self.encoding) {
+        if let (Text::Latin1, StringEncoding::CompactUtf16) = (text, encoding) {
             return self.copy_string(2, bytes);
         }
         let text = strings::to_str(bytes, text)?;
-        match self.encoding {
+        match encoding {
             StringEncoding::Utf8 => self.copy_string(1, text.as_bytes()),
             StringEncoding::Utf16 => self.utf16(&text),
             StringEncoding::CompactUtf16 => match strings::latin1(&text) {

@@ -21,8 +21,6 @@
 //! of the caller.
 
 use std::any::Any;
-use std::cell::RefCell;
-use std::ops::{Deref, DerefMut};
 
 use wasmtime::component::{ResourceAny, ResourceDynamic};
 
@@ -201,72 +199,6 @@ impl Tape {
             // SAFETY: `push_outside`'s contract.
             Place::Outside(ptr) => unsafe { std::slice::from_raw_parts(ptr, run.len) },
             Place::Arena(start) => &self.arena[start..start + run.len],
-        }
-    }
-}
-
-thread_local! {
-    /// Cleared tapes, so that a call doesn't allocate its tapes afresh.
-    static POOL: RefCell<Vec<Tape>> = const { RefCell::new(Vec::new()) };
-}
-
-/// A tape from this thread's pool; cleared and put back when dropped.
-pub struct Pooled(Option<Tape>);
-
-impl Pooled {
-    /// A cleared tape.
-    pub fn new() -> Self {
-        let tape = POOL.with(|pool| pool.borrow_mut().pop()).unwrap_or_default();
-        Pooled(Some(tape))
-    }
-}
-
-impl From<Tape> for Pooled {
-    /// A tape made elsewhere, which joins the pool when dropped.
-    fn from(tape: Tape) -> Self {
-        Pooled(Some(tape))
-    }
-}
-
-impl Default for Pooled {
-    fn default() -> Self {
-        Pooled::new()
-    }
-}
-
-impl Deref for Pooled {
-    type Target = Tape;
-    fn deref(&self) -> &Tape {
-        self.0.as_ref().expect("a pooled tape is there until dropped")
-    }
-}
-
-impl DerefMut for Pooled {
-    fn deref_mut(&mut self) -> &mut Tape {
-        self.0.as_mut().expect("a pooled tape is there until dropped")
-    }
-}
-
-impl Drop for Pooled {
-    fn drop(&mut self) {
-        /// Tapes that held more than this are freed rather than kept.
-        const KEEP_UP_TO: usize = 1 << 16;
-        /// How many tapes a thread keeps: enough for calls nested a few deep.
-        const POOL_SIZE: usize = 8;
-        let Some(mut tape) = self.0.take() else { return };
-        // Cleared outside the pool's borrow: dropping what the tape kept
-        // alive may run Python code, which may make calls of its own.
-        tape.clear();
-        let small = tape.words.capacity() <= KEEP_UP_TO
-            && tape.arena.capacity() <= KEEP_UP_TO
-            && tape.runs.capacity() <= KEEP_UP_TO;
-        if small {
-            let _ = POOL.try_with(|pool| {
-                let mut pool = pool.borrow_mut();
-                if pool.len() < POOL_SIZE {
-                    pool.push(tape);
-                }
-            });
         }
     }
 }

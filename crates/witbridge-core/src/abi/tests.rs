@@ -10,7 +10,7 @@ use wasmtime::{Engine, Store};
 
 use super::export::{Receive, TypedExport};
 use super::host::{self, HostCall};
-use super::load::{self, LoadOptions, TransferLimit};
+use super::load::{LoadOptions, TransferLimit};
 use super::reference;
 use super::tape::Tape;
 use super::typecheck::WitTypes;
@@ -22,6 +22,8 @@ type Seen = Arc<Mutex<Vec<Vec<Val>>>>;
 
 struct Echo {
     store: Store<()>,
+    /// What the calls read the guest's values with.
+    options: LoadOptions,
     desc: Arc<Description>,
     instance: wasmtime::component::Instance,
     seen: Seen,
@@ -47,7 +49,7 @@ fn echo(body: &str, strings: Strings) -> Echo {
                 let vals = reference::to_vals(&desc.resolve, &params, &call.tape, &mut store)?;
                 seen.lock().unwrap().push(vals);
                 // An echo's result is its one argument.
-                Ok(call.tape.detached().into())
+                Ok(call.tape.detached())
             },
         )
         .unwrap();
@@ -56,6 +58,7 @@ fn echo(body: &str, strings: Strings) -> Echo {
     let instance = linker.instantiate(&mut store, &component).unwrap();
     Echo {
         store,
+        options: LoadOptions::DEFAULT,
         desc,
         instance,
         seen,
@@ -94,7 +97,7 @@ impl Echo {
         let typed = TypedExport::new(func, &self.store, &sig)?;
         let tape = reference::from_vals(&self.desc.resolve, &sig.params, args, &mut self.store)?;
         let mut keep = Keep::default();
-        typed.call(&mut self.store, &tape, &mut keep)?;
+        typed.call(&mut self.store, &tape, &self.options, &mut keep)?;
         let results = keep.0.expect("the receiver ran");
         let got = reference::to_vals(&self.desc.resolve, &sig.results, &results, &mut self.store)?;
         let seen = self.seen.lock().unwrap().pop().expect("the import ran");
@@ -260,15 +263,14 @@ fn results_are_the_arguments_echoed() {
 #[test]
 fn a_guest_that_hands_over_too_much_is_stopped() {
     let mut echo = echo(SIGNATURES, Strings::Utf8);
-    let options = LoadOptions {
+    echo.options = LoadOptions {
         max_transfer: Some(100),
         host_payloads: Vec::new(),
     };
     // Exactly the limit passes, both ways (into the import, back from the export).
-    let fits = load::with_options(&options, || echo.call("text", &[s(&"x".repeat(100))]));
+    let fits = echo.call("text", &[s(&"x".repeat(100))]);
     assert!(fits.is_ok(), "{fits:?}");
-    let err =
-        load::with_options(&options, || echo.call("text", &[s(&"x".repeat(101))])).unwrap_err();
+    let err = echo.call("text", &[s(&"x".repeat(101))]).unwrap_err();
     let limit = err
         .downcast_ref::<TransferLimit>()
         .expect("a TransferLimit");

@@ -3,7 +3,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use witbridge_core::abi::{Pooled, Tape};
+use witbridge_core::abi::Tape;
 use witbridge_core::abi::export::{Receive, TypedExport};
 
 use super::guest::Failure;
@@ -42,7 +42,7 @@ pub fn invoke(
     state.check_usable(&sig.qualified)?;
     // Every argument is staged before anything reaches the guest or a
     // resource table: a refused value leaves nothing half-done.
-    let mut tape = Pooled::new();
+    let mut tape = Tape::new();
     let mut prep = Prep::new(&mut tape, Some(&function.instance), &instance.hosts);
     sig.prepare_args(args, kwargs, &mut prep)?;
     let lent = prep.commit(py);
@@ -60,12 +60,14 @@ pub fn invoke(
         outcome: None,
         raised: None,
     };
-    let crossed = instance.crossing().run(
+    let crossing = instance.crossing();
+    let options = crossing.options;
+    let crossed = crossing.run(
         py,
         &mut state,
         &sig.qualified,
         Some(&function.gil),
-        |store| typed.call(store, &tape, &mut results),
+        |store| typed.call(store, &tape, options, &mut results),
     );
     lent.give_back(&instance.hosts);
     if let Some(raised) = results.raised.take() {
@@ -88,25 +90,25 @@ pub fn invoke(
 
 /// Calls `function` with arguments already staged (another guest's, which
 /// an import forwards): the results come back detached from the guest.
-pub fn call_staged(py: Python<'_>, function: &Function, args: &Tape) -> PyResult<Pooled> {
+pub fn call_staged(py: Python<'_>, function: &Function, args: &Tape) -> PyResult<Tape> {
     let sig = &function.sig;
     let instance = function.instance.get();
     let mut state = instance.enter(py, &sig.qualified)?;
     let typed = typed(function, instance, &mut state)?;
     let mut detached = Detach(None);
-    instance
-        .crossing()
+    let crossing = instance.crossing();
+    let options = crossing.options;
+    crossing
         .run(
             py,
             &mut state,
             &sig.qualified,
             Some(&function.gil),
-            |store| typed.call(store, args, &mut detached),
+            |store| typed.call(store, args, options, &mut detached),
         )
         .map_err(|f| f.into_pyerr(&sig.qualified))?;
     detached
         .0
-        .map(Pooled::from)
         .ok_or_else(|| crate::convert::internal("a forwarded call returned no result"))
 }
 

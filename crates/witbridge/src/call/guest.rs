@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 use witbridge_core::abi::LoadOptions;
+use witbridge_core::abi::load::with_options;
 use witbridge_core::gil_policy::{Gil, GilPolicy};
 use witbridge_core::ticker::Ticker;
 
@@ -17,6 +18,7 @@ use crate::trap::call_failure;
 pub struct Crossing<'a> {
     /// The engine's epoch ticker, when it has epoch interruption.
     pub ticker: Option<&'a Ticker>,
+    /// How the values the guest hands the host are read.
     pub options: &'a LoadOptions,
     /// Whether calls may keep the GIL while the guest runs: only without
     /// WASI and with an epoch ticker (see `witbridge_core::gil_policy`).
@@ -64,7 +66,7 @@ impl Crossing<'_> {
         state.check_usable(what)?;
         let choice = gil.filter(|_| self.may_keep_gil).map(GilPolicy::choose);
         let keep = choice.as_ref().map_or(Gil::Release, |c| c.gil);
-        let outcome = in_guest(py, &mut state.store, self.ticker, keep, self.options, enter);
+        let outcome = in_guest(py, &mut state.store, self.ticker, keep, enter);
         if let (Some(policy), Some(choice)) = (gil, choice) {
             policy.learn(choice, state.store.data().kept_past_a_tick);
         }
@@ -110,8 +112,12 @@ impl Crossing<'_> {
             if state.broken.is_some() {
                 break; // the guest can't run its destructors any more
             }
+            let options = self.options;
             let dropped = self
-                .run(py, state, what, None, |store| resource.resource_drop(store))
+                .run(py, state, what, None, |store| {
+                    // A destructor may call the guest's imports.
+                    with_options(options, || resource.resource_drop(store))
+                })
                 .map_err(|f| f.into_pyerr(what));
             if first.is_ok() {
                 first = dropped;

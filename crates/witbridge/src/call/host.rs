@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 use wasmtime::StoreContextMut;
-use witbridge_core::abi::{Pooled, Tape};
+use witbridge_core::abi::Tape;
 
 use super::export::call_staged;
 use super::signature::Signature;
@@ -94,7 +94,7 @@ impl HostFunction {
         &self,
         mut store: StoreContextMut<'_, Host>,
         args: &Tape,
-    ) -> wasmtime::Result<Pooled> {
+    ) -> wasmtime::Result<Tape> {
         // Takes the GIL back if the export call that entered the guest
         // released it; only a check if that call kept it.
         Python::attach(|py| match self.respond(py, args) {
@@ -107,7 +107,7 @@ impl HostFunction {
         })
     }
 
-    fn respond(&self, py: Python<'_>, args: &Tape) -> Result<Pooled, Fault> {
+    fn respond(&self, py: Python<'_>, args: &Tape) -> Result<Tape, Fault> {
         if let Target::Forward(export) = &self.target {
             return Ok(call_staged(py, export.get(), args)?);
         }
@@ -129,7 +129,7 @@ impl HostFunction {
             },
             Target::Forward(_) => Err(crate::convert::internal("a forward reached Python")),
         };
-        let mut result = Pooled::new();
+        let mut result = Tape::new();
         let mut prep = Prep::new(&mut result, None, &self.hosts);
         self.sig.prepare_result(py, returned, &mut prep)?;
         // A result holds no borrows: nothing is lent.

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use wasmtime::AsContextMut;
 use wasmtime::component::{Func, LinkerInstance, Val};
+use witbridge_core::abi::load::with_options;
 use witbridge_core::abi::{Tape, reference};
 
 use super::guest::Failure;
@@ -41,11 +42,11 @@ pub fn call_export(
     let params =
         reference::to_vals(resolve, &sig.types.params, args, &mut state.store).map_err(internal)?;
     let mut results = vec![Val::Bool(false); sig.types.results.len()];
-    instance
-        .crossing()
-        .run(py, state, &sig.qualified, Some(&function.gil), |store| {
-            func.call(store, &params, &mut results)
-        })?;
+    let crossing = instance.crossing();
+    let options = crossing.options;
+    crossing.run(py, state, &sig.qualified, Some(&function.gil), |store| {
+        with_options(options, || func.call(store, &params, &mut results))
+    })?;
     let tape = reference::from_vals(resolve, &sig.types.results, &results, &mut state.store)
         .map_err(internal)?;
     let mut cx = Mat {

@@ -113,7 +113,13 @@ impl Builder<'_, '_> {
                     .map(|f| names::snake(&f.name))
                     .collect();
                 let class_name = class.bind(py).name()?.to_string();
+                let own = class
+                    .bind(py)
+                    .getattr("__dict__")?
+                    .get_item("__wit_plain__");
+                let plain_init = own.ok().map(Bound::unbind);
                 Converter::Record(RecordConverter {
+                    plain_init,
                     expected: format!(
                         "record {wit} ({class_name}, a dict or an object with attributes {})",
                         attrs.join(", ")
