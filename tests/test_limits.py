@@ -299,3 +299,12 @@ def test_host_function_calling_back_is_still_refused() -> None:
     holder.append(inst)
     with pytest.raises(witbridge.Error, match="already running a call"):
         inst.call_host()
+
+
+def test_huge_timeouts_are_no_panic() -> None:
+    # These once raised pyo3's PanicException (a BaseException): the first
+    # overflowed when added to the clock, the second is not a Duration.
+    busy = witbridge.load(BUSY, limits=witbridge.Limits(timeout=1e19))
+    assert busy.burn(10) >= 0
+    with pytest.raises(ValueError, match="not a duration"):
+        witbridge.load(BUSY, limits=witbridge.Limits(timeout=1e300))

@@ -304,3 +304,25 @@ def test_readme_example(tmp_path: Path) -> None:
     assert lines[0] == "DEBUG: hello"
     assert inst.app.write_file("a", [b"xy"]) == 2
     del store
+
+
+def test_a_destructor_enters_the_guest_as_a_call_does() -> None:
+    # Drops used to run outside the guest-entry path, with the last call's
+    # deadline still set: a drop 0.2 s after a call of a 50 ms timeout raised
+    # "the call ran longer than its timeout" and broke the instance.
+    import time
+
+    limits = witbridge.Limits(timeout=0.05)
+    inst = host_user_linker(Logger(), DictStore()).instantiate(
+        witbridge.Component.from_file(WASM / "host_user.wasm"), limits=limits
+    )
+    counters = inst.counters
+    kept, collected = counters.Counter(1), counters.Counter(2)
+    assert counters.live_count() == 2
+    time.sleep(0.2)
+    kept.drop()  # its own entry into the guest, with a fresh deadline
+    del collected
+    gc.collect()
+    time.sleep(0.2)
+    assert counters.live_count() == 0  # the collected one was dropped on this entry
+    assert not inst.broken

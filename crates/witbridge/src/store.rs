@@ -139,7 +139,8 @@ pub fn in_guest<R: Send>(
     let host = store.data_mut();
     host.kept_past_a_tick = false;
     if ticker.is_some() {
-        host.deadline = host.timeout.map(|t| Instant::now() + t);
+        // A timeout too long to add to now is no deadline at all.
+        host.deadline = host.timeout.and_then(|t| Instant::now().checked_add(t));
         // The callback runs at the next tick and then at every tick.
         store.set_epoch_deadline(1);
     }
@@ -193,7 +194,14 @@ impl StoreLimits {
             timeout: limits
                 .getattr("timeout")?
                 .extract::<Option<f64>>()?
-                .map(Duration::from_secs_f64),
+                .map(|seconds| {
+                    Duration::try_from_secs_f64(seconds).map_err(|_| {
+                        pyo3::exceptions::PyValueError::new_err(format!(
+                            "Limits(timeout=...): {seconds} seconds is not a duration"
+                        ))
+                    })
+                })
+                .transpose()?,
             limiter: Limiter::new(ResourceLimits {
                 max_memory: get("max_memory")?,
                 max_table_elements: get("max_table_elements")?,
