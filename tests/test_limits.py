@@ -6,6 +6,7 @@ rounds of xorshift64, `grow`/`grow-table` grow its memory and table.
 
 from __future__ import annotations
 
+import datetime
 import os
 import signal
 import threading
@@ -308,3 +309,17 @@ def test_huge_timeouts_are_no_panic() -> None:
     assert busy.burn(10) >= 0
     with pytest.raises(ValueError, match="not a duration"):
         witbridge.load(BUSY, limits=witbridge.Limits(timeout=1e300))
+
+
+def test_limits_fields_are_keyword_only() -> None:
+    with pytest.raises(TypeError, match="positional"):
+        witbridge.Limits(1.0)  # type: ignore[misc]
+
+
+def test_a_timeout_may_be_a_timedelta() -> None:
+    limits = witbridge.Limits(timeout=datetime.timedelta(milliseconds=50))
+    assert limits.timeout == 0.05
+    busy = witbridge.load(BUSY, limits=limits)
+    with pytest.raises(witbridge.Trap) as trap:
+        busy.spin()
+    assert trap.value.code == "timeout"

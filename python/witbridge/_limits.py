@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 DEFAULT_MAX_TRANSFER = 1 << 30
 """``Limits.max_transfer`` unless given: 1 GiB."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Limits:
     """What an instance may use: ``linker.instantiate(comp, limits=Limits(...))``.
 
     - ``fuel``: an instruction budget for the instance's whole life; running
       out raises ``Trap`` with code ``out_of_fuel``. ``inst.fuel`` is what is left.
-    - ``timeout``: seconds each call (and the instantiation) may run; then
-      ``Trap`` with code ``timeout``. Checked every 10 ms.
+    - ``timeout``: seconds (or a ``datetime.timedelta``) each call (and the
+      instantiation) may run; then ``Trap`` with code ``timeout``. Checked
+      every 10 ms. Kept as seconds, a ``float``.
     - ``max_memory``: bytes of linear memory, all memories together; growing
       past it raises ``Trap`` with code ``memory_limit``.
     - ``max_table_elements``: elements per table (code ``table_limit``).
@@ -29,10 +31,12 @@ class Limits:
       holds (the same bytes handed over many times).
 
     ``None`` means no limit of that kind (wasmtime's defaults for counts).
+    Every field is keyword-only: ``Limits(1.0)`` would say nothing of what
+    the number bounds.
     """
 
     fuel: int | None = None
-    timeout: float | None = None
+    timeout: float | datetime.timedelta | None = None
     max_memory: int | None = None
     max_table_elements: int | None = None
     max_instances: int | None = None
@@ -59,6 +63,8 @@ class Limits:
                 raise ValueError(f"Limits({name}=...): must not be negative, got {value}")
             if value >= 1 << 64:
                 raise ValueError(f"Limits({name}=...): {value} is too large")
+        if isinstance(self.timeout, datetime.timedelta):
+            object.__setattr__(self, "timeout", self.timeout.total_seconds())
         if self.timeout is not None:
             if isinstance(self.timeout, bool) or not isinstance(self.timeout, int | float):
                 raise TypeError(f"Limits(timeout=...): expected seconds as a number, got {self.timeout!r}")

@@ -3,8 +3,6 @@
 //! generated module's classes to a component so that its values are made
 //! of them.
 
-use std::path::PathBuf;
-
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::PyType;
@@ -15,6 +13,7 @@ use witbridge_core::wit_parser::TypeDefKind;
 
 use crate::classes::TypeClass;
 use crate::component::{Component, load_error};
+use crate::fs_path::FsPath;
 
 /// The type model of a component, WAT text or core module with embedded
 /// WIT, as JSON text.
@@ -28,7 +27,8 @@ fn _world_model(py: Python<'_>, data: PyBackedBytes) -> PyResult<String> {
 /// `path` (the only world of its package when None), as JSON text.
 #[pyfunction]
 #[pyo3(signature = (path, world = None))]
-fn _wit_model(py: Python<'_>, path: PathBuf, world: Option<String>) -> PyResult<String> {
+fn _wit_model(py: Python<'_>, path: FsPath, world: Option<String>) -> PyResult<String> {
+    let FsPath(path) = path;
     py.detach(|| {
         load::parse_wit(&path, world.as_deref())
             .map(|(resolve, world)| model_text(&Description { resolve, world }))

@@ -9,6 +9,7 @@ use witbridge_core::artifact::{CompileCache, default_cache_dir};
 use witbridge_core::engine::{EngineOptions, new_engine};
 use witbridge_core::ticker::Ticker;
 
+use crate::fs_path::FsPath;
 use crate::pyclasses;
 
 /// One wasmtime engine with the ticker that drives its epochs.
@@ -61,24 +62,28 @@ pub struct Engine {
     pub cache: Option<CompileCache>,
 }
 
-/// What `Engine(cache_dir=...)` was given.
-#[derive(FromPyObject)]
+/// What `Engine(cache_dir=...)` was given: a path, or `...` (Ellipsis),
+/// the default, "the user's cache directory".
 enum CacheDir {
     Path(PathBuf),
-    Default(DefaultMarker),
+    Default,
 }
 
-/// The `...` (Ellipsis) default of `cache_dir`: "the user's cache directory".
-struct DefaultMarker;
-
-impl<'py> FromPyObject<'py> for DefaultMarker {
+impl<'py> FromPyObject<'py> for CacheDir {
     fn extract_bound(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
         if obj.is(obj.py().Ellipsis()) {
-            Ok(DefaultMarker)
-        } else {
-            Err(pyo3::exceptions::PyTypeError::new_err(
-                "cache_dir must be a path, None (no cache) or ... (the default)",
-            ))
+            return Ok(CacheDir::Default);
+        }
+        match obj.extract::<FsPath>() {
+            Ok(FsPath(path)) => Ok(CacheDir::Path(path)),
+            Err(err) if err.is_instance_of::<pyo3::exceptions::PyTypeError>(obj.py()) => {
+                Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "cache_dir must be a path, None (no cache) or ... (the default), got {}",
+                    obj.get_type().name()?
+                )))
+            }
+            // A path that can't be encoded (UnicodeEncodeError) or has a NUL.
+            Err(err) => Err(err),
         }
     }
 }
@@ -107,12 +112,6 @@ impl Engine {
         }
     }
 
-    /// Whether components compiled for this engine may need a fuel variant
-    /// later (and so must keep their bytes).
-    pub fn fuel_on_demand(&self) -> bool {
-        self.fuel.is_none()
-    }
-
     pub fn epoch_interruption(&self) -> bool {
         self.base.ticker.is_some()
     }
@@ -129,7 +128,7 @@ impl Engine {
         let cache = match cache_dir {
             None => None,
             Some(CacheDir::Path(dir)) => Some(CompileCache::new(dir)),
-            Some(CacheDir::Default(_)) => default_cache_dir().map(CompileCache::new),
+            Some(CacheDir::Default) => default_cache_dir().map(CompileCache::new),
         };
         Ok(Engine {
             base,
@@ -143,7 +142,7 @@ impl Engine {
 #[pymethods]
 impl Engine {
     #[new]
-    #[pyo3(signature = (*, fuel = None, epoch_interruption = true, cache_dir = Some(CacheDir::Default(DefaultMarker))))]
+    #[pyo3(signature = (*, fuel = None, epoch_interruption = true, cache_dir = Some(CacheDir::Default)))]
     fn new(
         fuel: Option<bool>,
         epoch_interruption: bool,
@@ -158,10 +157,7 @@ impl Engine {
         static DEFAULT: PyOnceLock<Py<Engine>> = PyOnceLock::new();
         DEFAULT
             .get_or_try_init(py, || {
-                Py::new(
-                    py,
-                    Engine::build(None, true, Some(CacheDir::Default(DefaultMarker)))?,
-                )
+                Py::new(py, Engine::build(None, true, Some(CacheDir::Default))?)
             })
             .map(|e| e.clone_ref(py))
     }

@@ -8,6 +8,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
+
+use crate::fs_path::FsPath;
 use pyo3::types::PyBytes;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
@@ -79,9 +81,9 @@ impl WasiSpec {
     pub fn from_config(config: &Bound<'_, PyAny>) -> PyResult<Self> {
         let preopens = config
             .getattr("_preopens")?
-            .extract::<Vec<(String, PathBuf, bool)>>()?
+            .extract::<Vec<(String, FsPath, bool)>>()?
             .into_iter()
-            .map(|(guest, host, read_only)| Preopen {
+            .map(|(guest, FsPath(host), read_only)| Preopen {
                 guest,
                 host,
                 read_only,
