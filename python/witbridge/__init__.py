@@ -23,6 +23,7 @@ from ._errors import CompileError, Err, Error, LinkError, Trap
 from ._instance import Exports, Instance, Namespace
 from ._limits import Limits
 from ._native import Component, Engine, Function
+from ._portable import PortableFunction
 from ._values import Ok, Some
 from ._wasi import Preopen, WasiConfig
 from ._world import FunctionType, InterfaceType, World
@@ -49,6 +50,7 @@ __all__ = [
     "Namespace",
     "NumericLists",
     "Ok",
+    "PortableFunction",
     "Preopen",
     "Resource",
     "Some",

@@ -4,15 +4,104 @@ Each record, variant, enum and flags type of a component becomes a class once,
 when a namespace that uses it is first built; calls then only instantiate
 them. Keeping the factories in Python means the classes are ordinary
 dataclasses and enums that behave exactly as Python users expect.
+
+Their values pickle by the structure of their WIT type, since the classes
+belong to a component and no module can import them: unpickled, a value is
+an instance of the first class this process made for the same structure
+(so results that come back from another process compare equal to values
+of a component loaded here), or, where there is none, of a class rebuilt
+from the structure, with the same name, fields and behaviour.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
+import threading
+import weakref
 from typing import Any, Self
 
 _MODULE = "witbridge.types"
+
+# (kind, class name, WIT name, parts): what a factory needs to make the class again.
+Structure = tuple[str, str, str, tuple[Any, ...]]
+
+_lock = threading.Lock()
+# The first class made for each structure, while it is alive.
+_by_structure: weakref.WeakValueDictionary[Structure, type] = weakref.WeakValueDictionary()
+
+
+def _register(cls: type, structure: Structure) -> None:
+    cls.__wit_structure__ = structure  # type: ignore[attr-defined]
+    with _lock:
+        _by_structure.setdefault(structure, cls)
+
+
+def _class_of(structure: Structure) -> type:
+    """The class for values unpickled with ``structure``: one made already, or a new one."""
+    with _lock:
+        found = _by_structure.get(structure)
+    if found is not None:
+        return found
+    kind, name, wit_name, parts = structure
+    if kind == "record":
+        return make_record(name, wit_name, list(parts), None)
+    if kind == "variant":
+        return make_variant(name, wit_name, list(parts), None)[0]
+    if kind == "enum":
+        return make_enum(name, wit_name, list(parts), None)
+    return make_flags(name, wit_name, list(parts), None)
+
+
+def _generated(value: object) -> bool:
+    """Whether ``value``'s class is one a factory made (not a user's subclass of one)."""
+    return "__wit_structure__" in type(value).__dict__
+
+
+def _record(structure: Structure, values: tuple[Any, ...]) -> Any:
+    return _class_of(structure)(*values)
+
+
+def _reduce_record(self: Any, protocol: int) -> Any:
+    if not _generated(self):
+        return object.__reduce_ex__(self, protocol)
+    fields = tuple(getattr(self, f.name) for f in dataclasses.fields(self))
+    return (_record, (type(self).__wit_structure__, fields))
+
+
+def _case(structure: Structure, index: int, *payload: Any) -> Any:
+    return _class_of(structure).__wit_cases__[index](*payload)  # type: ignore[attr-defined]
+
+
+def _reduce_case(self: Any, protocol: int) -> Any:
+    cls = type(self)
+    if not _generated(self):
+        return object.__reduce_ex__(self, protocol)
+    payload = (self.value,) if hasattr(self, "value") else ()
+    return (_case, (cls.__wit_structure__, cls.__wit_case__, *payload))
+
+
+def _copy(self: Any) -> Any:
+    # copy and deepcopy keep the very class (pickling finds one by structure).
+    made = object.__new__(type(self))
+    made.__dict__.update(self.__dict__)
+    return made
+
+
+def _deepcopy(self: Any, memo: dict[int, Any]) -> Any:
+    made = object.__new__(type(self))
+    memo[id(self)] = made
+    made.__dict__.update(copy.deepcopy(self.__dict__, memo))
+    return made
+
+
+def _member(structure: Structure, value: Any) -> Any:
+    return _class_of(structure)(value)
+
+
+def _reduce_member(self: Any, protocol: int) -> Any:
+    return (_member, (type(self).__wit_structure__, self.value))
 
 
 def _finish(cls: type, wit_name: str, doc: str | None) -> type:
@@ -29,6 +118,9 @@ def make_record(name: str, wit_name: str, fields: list[tuple[str, str]], doc: st
     # This __init__ only sets the fields, so while the class has it the native
     # side may make values without calling it (a subclass is not plain).
     cls.__wit_plain__ = cls.__init__  # type: ignore[attr-defined,misc]
+    cls.__reduce_ex__ = _reduce_record  # type: ignore[assignment,method-assign]
+    cls.__copy__, cls.__deepcopy__ = _copy, _deepcopy  # type: ignore[attr-defined]
+    _register(cls, ("record", name, wit_name, tuple(fields)))
     return _finish(cls, wit_name, doc)
 
 
@@ -50,26 +142,37 @@ def make_variant(
     has payload). A case with a payload keeps it in ``.value``.
     """
     base = _finish(type(name, (), {"__slots__": ()}), wit_name, doc)
+    structure: Structure = ("variant", name, wit_name, tuple(cases))
     case_classes = []
-    for class_name, attr, case_wit, has_payload in cases:
+    for index, (class_name, attr, case_wit, has_payload) in enumerate(cases):
         field_list = ["value"] if has_payload else []
         case = dataclasses.make_dataclass(class_name, field_list, bases=(base,), eq=True)
         case.__repr__ = _case_repr  # type: ignore[method-assign, assignment]
+        case.__reduce_ex__ = _reduce_case  # type: ignore[assignment,method-assign]
+        case.__copy__, case.__deepcopy__ = _copy, _deepcopy  # type: ignore[attr-defined]
+        case.__wit_structure__ = structure  # type: ignore[attr-defined]
+        case.__wit_case__ = index  # type: ignore[attr-defined]
         _finish(case, f"{wit_name}.{case_wit}", f"The case `{case_wit}` of the WIT variant `{wit_name}`.")
         setattr(base, attr, case)
         case_classes.append(case)
+    base.__wit_cases__ = tuple(case_classes)  # type: ignore[attr-defined]
+    _register(base, structure)
     return base, case_classes
 
 
 def make_enum(name: str, wit_name: str, members: list[tuple[str, str]], doc: str | None) -> type:
     """An ``enum.Enum`` whose members are UPPER_SNAKE and whose values are the WIT names."""
     cls = enum.Enum(name, members, module=_MODULE)  # type: ignore[misc]
+    cls.__reduce_ex__ = _reduce_member  # type: ignore[assignment,method-assign]
+    _register(cls, ("enum", name, wit_name, tuple(members)))
     return _finish(cls, wit_name, doc)
 
 
 def make_flags(name: str, wit_name: str, members: list[str], doc: str | None) -> type:
     """An ``enum.Flag`` whose members are UPPER_SNAKE, the n-th flag being ``1 << n``."""
     cls = enum.Flag(name, [(member, 1 << i) for i, member in enumerate(members)], module=_MODULE)  # type: ignore[misc]
+    cls.__reduce_ex__ = _reduce_member  # type: ignore[assignment,method-assign]
+    _register(cls, ("flags", name, wit_name, tuple(members)))
     return _finish(cls, wit_name, doc)
 
 
@@ -115,6 +218,12 @@ class Resource:
     def __repr__(self) -> str:
         state = "" if self._handle.alive else " (dropped)"
         return f"<{type(self).__qualname__} resource{state}>"
+
+    def __reduce_ex__(self, protocol: object) -> Any:
+        raise TypeError(
+            f"cannot pickle a {type(self).__qualname__}: a resource is a handle into the guest "
+            "instance that made it, and lives in this process only"
+        )
 
 
 Resource.__module__ = "witbridge"

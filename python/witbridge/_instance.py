@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     Function = _native.Function
 
 
+_UNPICKLABLE = (
+    "cannot pickle a {what}: it belongs to a running guest, whose store and memory live in this "
+    "process only; pickle its Component, or send a witbridge.PortableFunction, which instantiates "
+    "the component in the process that calls it"
+)
+
+
 class Namespace:
     """An exported interface: its functions are attributes, its types are classes.
 
@@ -54,6 +61,9 @@ class Namespace:
 
     def __repr__(self) -> str:
         return f"<witbridge interface {self.__wit_name__}: {', '.join(self._functions)}>"
+
+    def __reduce__(self) -> Any:
+        raise TypeError(_UNPICKLABLE.format(what=f"interface namespace ({self.__wit_name__})"))
 
 
 class Exports(Mapping[str, "Namespace | Function"]):
@@ -158,3 +168,6 @@ class Instance:
 
     def __repr__(self) -> str:
         return f"<witbridge.Instance exports=[{', '.join(self.exports)}]>"
+
+    def __reduce__(self) -> Any:
+        raise TypeError(_UNPICKLABLE.format(what="witbridge.Instance"))

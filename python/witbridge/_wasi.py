@@ -11,7 +11,7 @@ import codecs
 import io
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import IO, Any, Literal
 
 Output = Literal["inherit", "capture"] | IO[str] | IO[bytes] | None
@@ -75,6 +75,11 @@ class WasiConfig:
         object.__setattr__(self, "_env", list(self.env.items()))
         object.__setattr__(self, "_stdout", _sink("stdout", self.stdout))
         object.__setattr__(self, "_stderr", _sink("stderr", self.stderr))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its fields where it is unpickled, so that the checks
+        # run there (a preopened directory must exist on that machine).
+        return (WasiConfig, tuple(getattr(self, f.name) for f in fields(self)))
 
 
 def _sink(name: str, output: Any) -> str | Callable[[bytes], None]:

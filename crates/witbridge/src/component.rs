@@ -30,14 +30,15 @@ use crate::pyclasses;
 /// on the fly); a core module without embedded WIT needs ``wit=`` (a .wit
 /// file or directory) and usually ``world=``. Compile once, instantiate as
 /// often as you like.
-#[pyclass(frozen, module = "witbridge._native")]
+#[pyclass(frozen, weakref, module = "witbridge._native")]
 pub struct Component {
     pub engine: Py<Engine>,
     /// Compiled for the engine's base variant.
     pub inner: wasmtime::component::Component,
     /// Compiled for the engine's fuel-metering variant, once needed.
     fueled: OnceLock<wasmtime::component::Component>,
-    /// The component's bytes, kept only while a fuel variant may be needed.
+    /// The component binary it was compiled from (after componentizing), for
+    /// a fuel variant and for pickling; `None` when deserialized from an artifact.
     source: Option<Arc<[u8]>>,
     pub desc: Arc<Description>,
     pub classes: TypeClasses,
@@ -96,7 +97,6 @@ impl Component {
             (None, None) => None,
         };
         let engine_ref = engine.get();
-        let keep_source = engine_ref.fuel_on_demand();
         // Componentizing and compiling take long enough that other Python
         // threads should run meanwhile.
         let (inner, desc, source) = py
@@ -108,8 +108,7 @@ impl Component {
                     wit.as_ref(),
                     engine_ref.cache.as_ref(),
                 )?;
-                let source = keep_source.then(|| Arc::<[u8]>::from(bytes));
-                Ok::<_, LoadError>((inner, desc, source))
+                Ok::<_, LoadError>((inner, desc, Some(Arc::<[u8]>::from(bytes))))
             })
             .map_err(load_error)?;
         Ok(Self::new(engine, inner, desc, source))
@@ -326,6 +325,21 @@ impl Component {
             .detach(|| artifact::deserialize(&base, &data))
             .map_err(load_error)?;
         Ok(Self::new(engine, inner, desc, None))
+    }
+
+    /// The component binary this was compiled from (a core module made a
+    /// component already), or None for one deserialized from an artifact.
+    fn _wasm<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        self.source.as_ref().map(|bytes| PyBytes::new(py, bytes))
+    }
+
+    /// Pickles as the component's bytes and its engine's settings, never
+    /// machine code: the receiving process compiles (or hits its compile
+    /// cache). See `witbridge._portable`.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        py.import("witbridge._portable")?
+            .call_method1("_reduce_component", (slf,))
     }
 
     /// The component's world as WIT text.
