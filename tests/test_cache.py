@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import warnings
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,61 @@ def test_unwritable_cache_is_no_error(tmp_path: Path) -> None:
     engine = witbridge.Engine(cache_dir=blocker / "cache")
     inst = witbridge.Linker(engine).instantiate(witbridge.Component.from_file(INTRO, engine=engine))
     assert inst.machine_interface.get_u32() == 123
+
+
+def load_warnings(engine: witbridge.Engine) -> list[str]:
+    """The CacheWarnings of one load through ``engine``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        inst = witbridge.Linker(engine).instantiate(witbridge.Component.from_file(INTRO, engine=engine))
+        assert inst.machine_interface.get_u32() == 123
+    return [str(w.message) for w in caught if issubclass(w.category, witbridge.CacheWarning)]
+
+
+def test_a_new_cache_is_private(tmp_path: Path) -> None:
+    cache = tmp_path / "new" / "cache"
+    witbridge.Component.from_file(INTRO, engine=witbridge.Engine(cache_dir=cache))
+    [entry] = entries(cache)
+    assert cache.stat().st_mode & 0o777 == 0o700
+    assert entry.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_cache_others_can_write_is_refused_once(tmp_path: Path) -> None:
+    witbridge.Component.from_file(INTRO, engine=witbridge.Engine(cache_dir=tmp_path))
+    [entry] = entries(tmp_path)
+    os.chmod(tmp_path, 0o777)
+    # A planted entry must not be loaded: make it one that would visibly differ.
+    entry.write_bytes(b"planted")
+    engine = witbridge.Engine(cache_dir=tmp_path)
+    [warning] = load_warnings(engine)
+    assert str(tmp_path) in warning and "mode 777" in warning and "chmod go-w" in warning
+    assert entry.read_bytes() == b"planted"  # neither loaded nor rewritten
+    assert load_warnings(engine) == []  # said once
+    os.chmod(tmp_path, 0o700)
+    assert load_warnings(witbridge.Engine(cache_dir=tmp_path)) == []
+
+
+def test_an_entry_others_can_write_is_not_loaded(tmp_path: Path) -> None:
+    engine = witbridge.Engine(cache_dir=tmp_path)
+    witbridge.Component.from_file(INTRO, engine=engine)
+    [entry] = entries(tmp_path)
+    good = entry.read_bytes()
+    os.chmod(entry, 0o666)
+    [warning] = load_warnings(witbridge.Engine(cache_dir=tmp_path))
+    assert str(entry) in warning and "mode 666" in warning
+    # The directory is ours, so the load put a private entry in its place.
+    assert entry.stat().st_mode & 0o777 == 0o600
+    assert entry.read_bytes() == good
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_cache_another_user_owns_is_refused(tmp_path: Path) -> None:
+    cache = tmp_path / "theirs"
+    cache.mkdir(mode=0o755)
+    os.chown(cache, 65534, 65534)  # nobody
+    [warning] = load_warnings(witbridge.Engine(cache_dir=cache))
+    assert "belongs to user 65534" in warning
+    assert entries(cache) == []
 
 
 def test_cache_off() -> None:

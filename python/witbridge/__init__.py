@@ -19,7 +19,7 @@ from typing import Literal
 
 from . import _native
 from ._classes import Resource
-from ._errors import CompileError, Err, Error, LinkError, Trap
+from ._errors import CacheWarning, CompileError, Err, Error, LinkError, Trap
 from ._instance import Exports, Instance, Namespace
 from ._limits import Limits
 from ._native import Component, Engine, Function
@@ -34,6 +34,7 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "CacheWarning",
     "CompileError",
     "Component",
     "Engine",

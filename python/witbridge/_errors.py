@@ -24,6 +24,11 @@ class LinkError(Error):
     """A component cannot be instantiated: its message lists every missing import."""
 
 
+class CacheWarning(UserWarning):
+    """The compile cache was not used: its directory or an entry belongs to,
+    or can be written by, another user (see docs/wasi-and-limits.md)."""
+
+
 class Trap(Error):
     """The guest trapped (or hit a limit).
 

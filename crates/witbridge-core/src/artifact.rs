@@ -21,13 +21,15 @@
 //! artifact of another component, copied over an entry, is not taken.
 
 use std::hash::Hasher;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
+use crate::cache_trust;
 use crate::describe::Description;
 use crate::error::{LoadError, chain};
 
@@ -177,15 +179,61 @@ impl Hasher for ShaHasher {
 ///
 /// Every failure is soft: an unreadable, damaged or foreign entry is a miss
 /// (and gets replaced), and a cache that can't be written just isn't.
+///
+/// A directory or entry that another user owns or can write is never read
+/// or written ([`crate::cache_trust`]); [`CompileCache::take_refusal`] says
+/// why, once, so that the caller can warn.
 #[derive(Debug, Clone)]
 pub struct CompileCache {
     dir: PathBuf,
+    /// Why the cache was last refused, until someone takes it to warn.
+    refusal: Arc<Mutex<Refusal>>,
+}
+
+#[derive(Debug, Default)]
+struct Refusal {
+    reason: Option<String>,
+    /// A reason was handed out already: one warning per cache is enough.
+    told: bool,
 }
 
 impl CompileCache {
-    /// A cache in `dir`, created when first written.
+    /// A cache in `dir`, created (private to this user) when first written.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        CompileCache { dir: dir.into() }
+        CompileCache {
+            dir: dir.into(),
+            refusal: Arc::default(),
+        }
+    }
+
+    /// Why the cache was refused, the first time it was; `None` after that
+    /// and while it is trusted.
+    pub fn take_refusal(&self) -> Option<String> {
+        let mut refusal = self.refusal.lock().unwrap_or_else(|e| e.into_inner());
+        if refusal.told {
+            return None;
+        }
+        let reason = refusal.reason.take()?;
+        refusal.told = true;
+        Some(reason)
+    }
+
+    fn refuse(&self, reason: String) {
+        let mut refusal = self.refusal.lock().unwrap_or_else(|e| e.into_inner());
+        if !refusal.told && refusal.reason.is_none() {
+            refusal.reason = Some(reason);
+        }
+    }
+
+    /// Whether the directory may be used, noting why not.
+    fn dir_trusted(&self) -> bool {
+        match cache_trust::check_dir(&self.dir) {
+            Ok(()) => true,
+            Err(reason) => {
+                self.refuse(reason);
+                false
+            }
+        }
     }
 
     /// Where the cache lives.
@@ -211,8 +259,19 @@ impl CompileCache {
 
     /// The cached component for `key`, if there is a sound one.
     pub fn get(&self, engine: &Engine, key: &Key) -> Option<(Component, Description)> {
+        if !self.dir_trusted() {
+            return None;
+        }
         let path = self.path(key);
-        let bytes = std::fs::read(&path).ok()?;
+        let mut file = std::fs::File::open(&path).ok()?;
+        // Checked on the open file: what is read is what was checked.
+        if let Err(reason) = cache_trust::check_entry(&path, &file.metadata().ok()?) {
+            // Not ours to delete; `put` replaces it with an entry of ours.
+            self.refuse(reason);
+            return None;
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).ok()?;
         match deserialize_keyed(engine, &bytes, Some(key)) {
             Ok(found) => Some(found),
             Err(_) => {
@@ -227,14 +286,17 @@ impl CompileCache {
     /// returned for logging but leave nothing half-written behind, since
     /// the entry appears by an atomic rename.
     pub fn put(&self, key: &Key, component: &Component, desc: &Description) -> std::io::Result<()> {
+        if !self.dir_trusted() {
+            return Ok(());
+        }
         let artifact = serialize_keyed(component, desc, key).map_err(std::io::Error::other)?;
-        std::fs::create_dir_all(&self.dir)?;
+        private_dir_builder().create(&self.dir)?;
         let tmp = self.path(key).with_extension(format!(
             "{}.{:?}.tmp",
             std::process::id(),
             std::thread::current().id()
         ));
-        let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        let written = private_file_options().open(&tmp).and_then(|mut f| {
             f.write_all(&artifact)?;
             f.sync_all()
         });
@@ -246,6 +308,24 @@ impl CompileCache {
             }
         }
     }
+}
+
+/// Creates missing directories readable and writable by this user only.
+fn private_dir_builder() -> std::fs::DirBuilder {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+}
+
+/// Creates a new file readable and writable by this user only.
+fn private_file_options() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
 }
 
 /// The per-user cache directory witbridge uses by default:

@@ -32,6 +32,7 @@
 
 pub mod abi;
 pub mod artifact;
+pub mod cache_trust;
 pub mod compile;
 pub mod describe;
 pub mod echo;

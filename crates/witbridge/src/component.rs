@@ -20,6 +20,7 @@ use witbridge_core::wit_text;
 
 use crate::call::signature::Signature;
 use crate::classes::{TypeClass, TypeClasses};
+use crate::fs_path::FsPath;
 use crate::engine::{Engine, Variant, engine_or_default};
 use crate::pyclasses;
 
@@ -111,6 +112,7 @@ impl Component {
                 Ok::<_, LoadError>((inner, desc, Some(Arc::<[u8]>::from(bytes))))
             })
             .map_err(load_error)?;
+        engine_ref.warn_if_cache_refused(py)?;
         Ok(Self::new(engine, inner, desc, source))
     }
 
@@ -157,6 +159,7 @@ impl Component {
         let compiled = py
             .detach(|| compile(&variant.engine, source, None, cache).map(|(c, _)| c))
             .map_err(load_error)?;
+        engine.warn_if_cache_refused(py)?;
         Ok(self.fueled.get_or_init(|| compiled).clone())
     }
 
@@ -254,14 +257,15 @@ impl Component {
     #[pyo3(signature = (path, *, engine = None, wit = None, world = None))]
     fn from_file(
         py: Python<'_>,
-        path: PathBuf,
+        path: FsPath,
         engine: Option<Py<Engine>>,
-        wit: Option<PathBuf>,
+        wit: Option<FsPath>,
         world: Option<String>,
     ) -> PyResult<Self> {
+        let FsPath(path) = path;
         let bytes =
             std::fs::read(&path).map_err(|source| load_error(LoadError::Io { path, source }))?;
-        Self::compile(py, &bytes, engine, wit, world)
+        Self::compile(py, &bytes, engine, wit.map(|wit| wit.0), world)
     }
 
     /// Loads a component (or WAT text, or a core module) from bytes.
@@ -271,10 +275,10 @@ impl Component {
         py: Python<'_>,
         data: PyBackedBytes,
         engine: Option<Py<Engine>>,
-        wit: Option<PathBuf>,
+        wit: Option<FsPath>,
         world: Option<String>,
     ) -> PyResult<Self> {
-        Self::compile(py, &data, engine, wit, world)
+        Self::compile(py, &data, engine, wit.map(|wit| wit.0), world)
     }
 
     /// Assembles a component (or core module) written in WAT text.
@@ -284,7 +288,7 @@ impl Component {
         py: Python<'_>,
         text: &str,
         engine: Option<Py<Engine>>,
-        wit: Option<PathBuf>,
+        wit: Option<FsPath>,
         world: Option<String>,
     ) -> PyResult<Self> {
         if !text.trim_start().starts_with('(') && !text.trim_start().starts_with(";;") {
@@ -293,7 +297,7 @@ impl Component {
                 "from_wat() expects WAT text such as '(component ...)'; use from_file() for a path",
             ));
         }
-        Self::compile(py, text.as_bytes(), engine, wit, world)
+        Self::compile(py, text.as_bytes(), engine, wit.map(|wit| wit.0), world)
     }
 
     /// The compiled component as bytes, for :meth:`deserialize`: machine

@@ -89,6 +89,22 @@ impl<'py> FromPyObject<'py> for CacheDir {
 }
 
 impl Engine {
+    /// Warns (`witbridge.CacheWarning`, once per engine) if the compile
+    /// cache was refused as untrusted while compiling. Call it with the
+    /// GIL, after a compile.
+    pub fn warn_if_cache_refused(&self, py: Python<'_>) -> PyResult<()> {
+        let Some(reason) = self.cache.as_ref().and_then(|c| c.take_refusal()) else {
+            return Ok(());
+        };
+        let message = format!(
+            "witbridge is not using its compile cache: {reason}. Compiled machine code is \
+             loaded from there, so it must be yours alone; components are compiled anew \
+             until then"
+        );
+        let category = pyclasses::cache_warning(py)?;
+        PyErr::warn(py, category, &std::ffi::CString::new(message)?, 1)
+    }
+
     /// The variant to instantiate in: with fuel metering if `fuel` is asked.
     pub fn variant(&self, fuel: bool) -> PyResult<&Arc<Variant>> {
         match (fuel, self.fuel) {
@@ -110,6 +126,12 @@ impl Engine {
                 Ok(self.fueled.get_or_init(|| made))
             }
         }
+    }
+
+    /// Whether components compiled for this engine may need a fuel variant
+    /// later (and so must keep their bytes).
+    pub fn fuel_on_demand(&self) -> bool {
+        self.fuel.is_none()
     }
 
     pub fn epoch_interruption(&self) -> bool {

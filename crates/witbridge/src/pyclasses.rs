@@ -27,6 +27,8 @@ python_class!(/// `witbridge.CompileError`
     compile_error, "witbridge._errors", "CompileError");
 python_class!(/// `witbridge.LinkError`
     link_error, "witbridge._errors", "LinkError");
+python_class!(/// `witbridge.CacheWarning`
+    cache_warning, "witbridge._errors", "CacheWarning");
 python_class!(/// `witbridge.Trap`
     trap, "witbridge._errors", "Trap");
 
