@@ -20,8 +20,8 @@ use witbridge_core::wit_text;
 
 use crate::call::signature::Signature;
 use crate::classes::{TypeClass, TypeClasses};
-use crate::fs_path::FsPath;
 use crate::engine::{Engine, Variant, engine_or_default};
+use crate::fs_path::FsPath;
 use crate::pyclasses;
 
 /// A compiled WebAssembly component.

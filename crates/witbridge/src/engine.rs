@@ -128,12 +128,6 @@ impl Engine {
         }
     }
 
-    /// Whether components compiled for this engine may need a fuel variant
-    /// later (and so must keep their bytes).
-    pub fn fuel_on_demand(&self) -> bool {
-        self.fuel.is_none()
-    }
-
     pub fn epoch_interruption(&self) -> bool {
         self.base.ticker.is_some()
     }
