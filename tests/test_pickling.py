@@ -10,6 +10,8 @@ import copy
 import multiprocessing
 import os
 import pickle
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -370,3 +372,13 @@ def test_a_trap_pickles_with_its_code() -> None:
         witbridge.load(VALUES).values.trap("boom")
     back = pickle.loads(pickle.dumps(raised.value))
     assert (back.message, back.code, str(back)) == (raised.value.message, raised.value.code, str(raised.value))
+
+
+def test_witbridge_never_imports_dask() -> None:
+    code = (
+        "import sys, witbridge\n"
+        "witbridge.PortableFunction(sys.argv[1], 'add')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed', 'pandas', 'cloudpickle'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(VALUES)], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
