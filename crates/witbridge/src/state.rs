@@ -6,7 +6,15 @@
 //! host function calling back into its own caller: waiting would deadlock,
 //! so [`Locked::enter`] refuses. Telling the two apart needs to know who
 //! holds the lock, which [`Entered`] records and clears.
+//!
+//! Waiting can deadlock across instances too: thread 1 in instance A calls
+//! (from a host function) into B while thread 2 in B calls into A. So a
+//! thread about to wait first follows the chain of waits (who holds the
+//! instance it wants, what that thread waits for, who holds that, ...) and
+//! refuses if the chain comes back to itself. The chain is kept in
+//! [`WAITS`] only while threads wait: the uncontended path never sees it.
 
+use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, TryLockError};
@@ -89,6 +97,17 @@ impl Locked {
                     ),
                 ));
             }
+            let _waiting = Waiting::start(me, &self.holder).map_err(|()| {
+                pyclasses::new_err(
+                    pyclasses::error,
+                    format!(
+                        "cannot call {what}: its instance is running a call in another thread \
+                         that waits for this thread's call to end (two instances whose host \
+                         functions call into each other, from two threads): waiting would \
+                         deadlock"
+                    ),
+                )
+            })?;
             // Wait for the other thread's call without the GIL (its host
             // functions need it), then race for the lock again.
             py.detach(|| drop(unpoison(self.state.lock())));
@@ -141,6 +160,50 @@ impl Drop for Entered<'_> {
     fn drop(&mut self) {
         // Before the guard unlocks (fields drop after this body).
         self.holder.store(0, Ordering::Release);
+    }
+}
+
+/// Each waiting thread's token, with the address of the `holder` of the
+/// instance it waits for.
+static WAITS: Mutex<Option<HashMap<usize, usize>>> = Mutex::new(None);
+
+/// A thread's entry in [`WAITS`], for as long as it waits.
+struct Waiting {
+    me: usize,
+}
+
+impl Waiting {
+    /// Records that thread `me` waits for the instance whose holder is
+    /// `holder`, unless that wait would close a cycle.
+    fn start(me: usize, holder: &AtomicUsize) -> Result<Waiting, ()> {
+        let mut waits = unpoison(WAITS.lock());
+        let waits = waits.get_or_insert_with(HashMap::new);
+        let mut next = holder.load(Ordering::Acquire);
+        // Each step moves to another waiting thread; a chain can't be
+        // longer than the number of them without repeating one.
+        for _ in 0..=waits.len() {
+            if next == me {
+                return Err(());
+            }
+            let Some(&wanted) = waits.get(&next) else {
+                break;
+            };
+            // SAFETY: `wanted` is the address of the `holder` of a `Locked`
+            // that thread `next` is waiting for inside `Locked::enter`,
+            // which borrows it for the whole wait and removes this entry
+            // (under the WAITS lock that we hold) before it returns.
+            next = unsafe { &*(wanted as *const AtomicUsize) }.load(Ordering::Acquire);
+        }
+        waits.insert(me, holder as *const AtomicUsize as usize);
+        Ok(Waiting { me })
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if let Some(waits) = unpoison(WAITS.lock()).as_mut() {
+            waits.remove(&self.me);
+        }
     }
 }
 
