@@ -503,3 +503,32 @@ def test_python_m_witbridge_call() -> None:
         cwd=ROOT,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, RUN_RESULT + "\n", "")
+
+
+def test_version_names_witbridge_and_wasmtime(capfd: Capture) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    out = capfd.readouterr().out
+    assert out == f"witbridge {witbridge.__version__} (wasmtime {witbridge._native.WASMTIME_VERSION})\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("4096", 4096), ("64MiB", 64 << 20), ("64M", 64 << 20), ("1.5GiB", 3 << 29), ("512kb", 512_000), ("2 GB", 2 * 10**9)],
+)
+def test_sizes_take_units(text: str, size: int) -> None:
+    assert _common.byte_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "MiB", "-5", "12 parsecs", "1e6"])
+def test_bad_sizes_say_what_a_size_is(text: str) -> None:
+    with pytest.raises(Exception, match="not a size: expected a number of bytes, or one with a unit"):
+        _common.byte_size(text)
+
+
+def test_max_memory_with_a_unit_limits_the_guest(capfd: Capture) -> None:
+    # wasm_intro starts with 17 pages (1.06 MiB): 1MiB is too little, 2MiB enough.
+    code, _, err = cli(capfd, "call", "--max-memory", "1MiB", INTRO, "machine-interface.get-u32()")
+    assert code != 0 and "memory" in err
+    assert cli(capfd, "call", "--max-memory", "2MiB", INTRO, "machine-interface.get-u32()")[:2] == (0, "123\n")

@@ -24,6 +24,7 @@ def test_panic_in_a_rust_guest_is_a_trap_with_backtrace() -> None:
     assert trap.backtrace is not None
     assert "wasm backtrace" in str(trap)
     assert "panic" in str(trap), "the backtrace names the guest's functions"
+    assert repr(trap) == f"Trap({trap.message!r}, code='unreachable_code_reached')"
 
 
 def test_division_by_zero_in_the_guest() -> None:

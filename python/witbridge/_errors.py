@@ -50,6 +50,9 @@ class Trap(Error):
             return f"{self.message}\n{self.backtrace}"
         return self.message
 
+    def __repr__(self) -> str:
+        return f"Trap({self.message!r}, code={self.code!r})"
+
 
 class Err(Error, Generic[E]):
     """The error case of a WIT ``result``.

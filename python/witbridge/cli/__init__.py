@@ -12,6 +12,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import witbridge
+import witbridge._native
+
 from . import bindgen, call, run, wat, wit
 from . import compile as compile_
 from . import inspect as inspect_
@@ -24,6 +27,11 @@ EXIT_USAGE = 2
 def parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     top = argparse.ArgumentParser(prog="witbridge", description="Run and inspect WebAssembly components.")
+    top.add_argument(
+        "--version",
+        action="version",
+        version=f"witbridge {witbridge.__version__} (wasmtime {witbridge._native.WASMTIME_VERSION})",
+    )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in (wit, wat, inspect_, call, run, bindgen, compile_):
         command.add_parser(commands)

@@ -84,7 +84,41 @@ def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--inherit-env", action="store_true", help="pass on this process's environment")
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help="stop the guest after this long")
     parser.add_argument("--fuel", type=int, metavar="N", help="stop the guest after N units of fuel")
-    parser.add_argument("--max-memory", type=int, metavar="BYTES", help="the most linear memory the guest may use")
+    parser.add_argument(
+        "--max-memory",
+        type=byte_size,
+        metavar="SIZE",
+        help="the most linear memory the guest may use: bytes, or with a unit (64MiB, 1.5GiB, 512KB)",
+    )
+
+
+# Binary units (KiB = 1024) and decimal ones (KB = 1000), as ls and df read them.
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1 << 10,
+    "kib": 1 << 10,
+    "m": 1 << 20,
+    "mib": 1 << 20,
+    "g": 1 << 30,
+    "gib": 1 << 30,
+    "t": 1 << 40,
+    "tib": 1 << 40,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+}
+
+
+def byte_size(text: str) -> int:
+    """``"64MiB"`` -> 67108864: a size in bytes, with an optional unit (argparse ``type=``)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
+    unit = match and _UNITS.get(match.group(2).lower())
+    if match is None or unit is None:
+        units = "B, KiB, MiB, GiB, TiB (or K, M, G, T) and KB, MB, GB, TB"
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size: expected a number of bytes, or one with a unit: {units}")
+    return int(float(match.group(1)) * unit) if "." in match.group(1) else int(match.group(1)) * unit
 
 
 def _preopens(specs: list[str], read_only: bool) -> dict[str, witbridge.Preopen]:

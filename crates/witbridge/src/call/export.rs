@@ -26,7 +26,7 @@ pub fn call(
     let what = &function.sig.qualified;
     invoke(py, function, args, kwargs)
         .map_err(|f| f.into_pyerr(what))?
-        .into_result(py)
+        .into_result(py, what)
 }
 
 /// Calls `function` with Python arguments; how the call ended.

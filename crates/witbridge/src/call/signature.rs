@@ -43,12 +43,18 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The call's Python result: the value, or `witbridge.Err` raised.
-    pub fn into_result(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    /// The call's Python result: the value, or `witbridge.Err` raised,
+    /// with a note (PEP 678) naming `what` returned it, so that an uncaught
+    /// one says which call failed.
+    pub fn into_result(self, py: Python<'_>, what: &str) -> PyResult<Py<PyAny>> {
         match self {
             Outcome::Value(value) => Ok(value),
             Outcome::Error(value) => {
                 let error = pyclasses::err(py)?.call1((value,))?;
+                error.call_method1(
+                    pyo3::intern!(py, "add_note"),
+                    (format!("returned as the error of {what}'s result"),),
+                )?;
                 Err(PyErr::from_value(error))
             }
         }
