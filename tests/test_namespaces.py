@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import pydoc
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,16 @@ def test_signature_in_doc_and_repr(app: witbridge.Instance) -> None:
     assert run.__name__ == "run"
     assert run.wit_name == "xyz:machine/machine-interface#run"
     assert app.add.wit == "add: func(a: u32, b: u32) -> u32"
+
+
+def test_functions_have_real_signatures(app: witbridge.Instance) -> None:
+    run = witbridge.load(WASM / "wasm_intro.wasm").machine_interface.run
+    signature = inspect.signature(run)
+    assert str(signature) == "(machine: 'machine-id', start: 'point', destination: 'point') -> 'run-result'"
+    assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in signature.parameters.values())
+    assert str(inspect.signature(app.add)) == "(a: 'u32', b: 'u32') -> 'u32'"
+    assert "add(a: 'u32', b: 'u32') -> 'u32'" in pydoc.render_doc(app.add, renderer=pydoc.plaintext)
+    assert str(inspect.signature(app.values.maybe_fail)) == "(fail: 'bool') -> 'result'"
 
 
 def test_dir_lists_functions_and_types(app: witbridge.Instance) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import gc
 from pathlib import Path
 from typing import Any, ClassVar
@@ -326,3 +328,9 @@ def test_a_destructor_enters_the_guest_as_a_call_does() -> None:
     time.sleep(0.2)
     assert counters.live_count() == 0  # the collected one was dropped on this entry
     assert not inst.broken
+
+
+def test_resource_methods_have_signatures_without_self(counters: Any) -> None:
+    counter = counters.Counter(1)
+    assert str(inspect.signature(counter.get)) == "() -> 's64'"
+    assert str(inspect.signature(counters.Counter.get)) == "(self: 'borrow<counter>') -> 's64'"

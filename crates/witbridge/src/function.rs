@@ -84,6 +84,32 @@ impl Function {
         self.sig.docstring()
     }
 
+    /// What `inspect.signature` and `help()` show: the Python parameter
+    /// names, annotated with their WIT types as text (`s: 'string'`), and
+    /// the result's. Parameters may be passed by position or keyword.
+    #[getter]
+    fn __signature__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let inspect = py.import("inspect")?;
+        let parameter = inspect.getattr("Parameter")?;
+        let kind = parameter.getattr("POSITIONAL_OR_KEYWORD")?;
+        let params = self
+            .sig
+            .params
+            .iter()
+            .map(|p| {
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("annotation", &p.wit_type)?;
+                parameter.call((&p.name, &kind), Some(&kwargs))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let kwargs = PyDict::new(py);
+        match &self.sig.result_wit {
+            Some(result) => kwargs.set_item("return_annotation", result)?,
+            None => kwargs.set_item("return_annotation", py.None())?,
+        }
+        inspect.getattr("Signature")?.call((params,), Some(&kwargs))
+    }
+
     /// The WIT signature, `count-symbols: func(s: string) -> u32`.
     #[getter]
     fn wit(&self) -> &str {

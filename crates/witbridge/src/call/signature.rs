@@ -21,6 +21,9 @@ pub struct Param {
     pub name: String,
     pub key: Py<PyString>,
     pub conv: Converter,
+    /// Its WIT type as written, `list<point>`: the annotation of
+    /// `inspect.signature`.
+    pub wit_type: String,
 }
 
 /// What a function gives back to Python.
@@ -69,6 +72,8 @@ pub struct Signature {
     pub qualified: String,
     /// `count-symbols: func(s: string) -> u32`.
     pub wit: String,
+    /// The result's WIT type, `u32`, if there is one.
+    pub result_wit: Option<String>,
     /// The types with named types spelled out, to tell whether two
     /// components' functions can exchange values directly.
     pub structure: String,
@@ -102,6 +107,7 @@ impl Signature {
                     key: PyString::intern(py, &name).unbind(),
                     name,
                     conv: builder.build(&p.ty)?,
+                    wit_type: wit_text::type_expr(&component.desc.resolve, &p.ty),
                 })
             })
             .collect::<PyResult<Vec<_>>>()?;
@@ -134,6 +140,9 @@ impl Signature {
             name: names::snake(func.item_name()),
             qualified: qualified(interface, &func.name),
             wit: wit_text::signature(&component.desc.resolve, func),
+            result_wit: func
+                .result
+                .map(|ty| wit_text::type_expr(&component.desc.resolve, &ty)),
             structure: wit_text::func_structure(&component.desc.resolve, func),
             doc: func.docs.contents.clone(),
             types: Arc::new(WitTypes::of(component.desc.clone(), func)),
