@@ -163,8 +163,32 @@ class Instance:
 
     @property
     def broken(self) -> bool:
-        """Whether an earlier call trapped (or exited), leaving the instance unusable."""
+        """Whether an earlier call trapped (or exited), or :meth:`close` ran, leaving the instance unusable."""
         return self._native.broken
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` ran."""
+        return self._native.closed
+
+    def close(self) -> None:
+        """Frees the instance now: its memory, tables and guest state.
+
+        A call running in another thread is waited for; no guest code runs
+        (no destructors: the guest is gone, not told). The host resource
+        objects the guest still held are ended as if it had dropped them
+        (their ``drop()`` or ``__exit__`` runs). Every later call raises
+        :class:`witbridge.Error`. Closing twice does nothing. ``with
+        witbridge.load(...) as inst:`` closes at the end of the block. (A
+        root-level export named ``close`` is ``inst.exports["close"]``.)
+        """
+        self._native._close()
+
+    def __enter__(self) -> Instance:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"<witbridge.Instance exports=[{', '.join(self.exports)}]>"

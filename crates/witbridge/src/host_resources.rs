@@ -57,6 +57,13 @@ impl HostTable {
         Some(obj)
     }
 
+    /// Every object the guest still holds, taken out (the table is empty
+    /// afterwards, payloads kept).
+    pub fn take_all(&mut self) -> Vec<Py<PyAny>> {
+        self.free.clear();
+        self.slots.drain(..).flatten().collect()
+    }
+
     /// How many objects the guest holds (for leak checks).
     pub fn live(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count()

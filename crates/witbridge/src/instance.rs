@@ -275,9 +275,35 @@ impl Instance {
         lock(&self.hosts).live()
     }
 
-    /// Whether an earlier call trapped, leaving the instance unusable.
+    /// Whether an earlier call trapped, leaving the instance unusable (or
+    /// it was closed).
     #[getter]
     fn broken(&self, py: Python<'_>) -> PyResult<bool> {
+        if self.locked.closed(py)? {
+            return Ok(true);
+        }
         Ok(self.enter(py, "broken")?.broken.is_some())
+    }
+
+    /// Whether :meth:`_close` ran.
+    #[getter]
+    fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        self.locked.closed(py)
+    }
+
+    /// Drops the instance's store now (see `Locked::close`).
+    fn _close(&self, py: Python<'_>) -> PyResult<()> {
+        self.locked.close(py)?;
+        // The guest's handles to host resources went with its store: end
+        // those objects as if it had dropped them, all of them even if one
+        // raises (the first error is reported).
+        let held = lock(&self.hosts).take_all();
+        let mut first_error = None;
+        for obj in held {
+            if let Err(err) = crate::host_resources::finalize(py, obj) {
+                first_error.get_or_insert(err);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 }

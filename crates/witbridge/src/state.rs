@@ -49,7 +49,8 @@ impl State {
 
 /// The state with its lock, and the guest resources whose drops wait for it.
 pub struct Locked {
-    state: Mutex<State>,
+    /// `None` once the instance was closed: its store is gone.
+    state: Mutex<Option<State>>,
     /// Which thread holds `state` (a [`thread_token`]), 0 when none does.
     holder: AtomicUsize,
     /// Guest resources that Python garbage-collected while a call held the
@@ -68,7 +69,7 @@ fn unpoison<'a, T>(
 impl Locked {
     pub fn new(state: State) -> Self {
         Locked {
-            state: Mutex::new(state),
+            state: Mutex::new(Some(state)),
             holder: AtomicUsize::new(0),
             deferred_drops: Mutex::default(),
             has_deferred_drops: AtomicBool::new(false),
@@ -81,6 +82,36 @@ impl Locked {
     /// very thread holds the state, a host function is calling back into
     /// the instance that called it: waiting would deadlock, so refuse.
     pub fn enter(&self, py: Python<'_>, what: &str) -> PyResult<Entered<'_>> {
+        let entered = self.take_lock(py, what)?;
+        if entered.guard.is_none() {
+            return Err(pyclasses::new_err(
+                pyclasses::error,
+                format!("cannot call {what}: the instance was closed"),
+            ));
+        }
+        Ok(entered)
+    }
+
+    /// Ends the instance: waits for a running call, then drops the store
+    /// (its memories, tables and guest state) without running guest code.
+    /// Resources that Python still holds are dead from then on. Closing a
+    /// closed instance does nothing.
+    pub fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let mut entered = self.take_lock(py, "close")?;
+        let state = entered.guard.take();
+        drop(entered);
+        // Dropping a store frees its memory: no need to hold the GIL.
+        py.detach(|| drop(state));
+        drop(std::mem::take(&mut *unpoison(self.deferred_drops.lock())));
+        Ok(())
+    }
+
+    /// Whether [`Locked::close`] ran.
+    pub fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(self.take_lock(py, "closed")?.guard.is_none())
+    }
+
+    fn take_lock(&self, py: Python<'_>, what: &str) -> PyResult<Entered<'_>> {
         let me = thread_token();
         let guard = loop {
             match self.state.try_lock() {
@@ -139,20 +170,25 @@ impl Locked {
 
 /// An instance's state, taken by one thread for one call.
 pub struct Entered<'a> {
-    guard: MutexGuard<'a, State>,
+    /// `Some` whenever an `Entered` is handed out by [`Locked::enter`].
+    guard: MutexGuard<'a, Option<State>>,
     holder: &'a AtomicUsize,
 }
 
 impl Deref for Entered<'_> {
     type Target = State;
     fn deref(&self) -> &State {
-        &self.guard
+        self.guard
+            .as_ref()
+            .expect("Locked::enter hands out only open states")
     }
 }
 
 impl DerefMut for Entered<'_> {
     fn deref_mut(&mut self) -> &mut State {
-        &mut self.guard
+        self.guard
+            .as_mut()
+            .expect("Locked::enter hands out only open states")
     }
 }
 
