@@ -27,6 +27,7 @@ import pytest
 
 import witbridge
 from witbridge import bindgen
+from witbridge.bindgen.names import Scope
 from witbridge.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -713,3 +714,10 @@ def test_componentize_py_guest(generated: Path, tmp_path: Path) -> None:
     total = app.api.Accumulator(1)
     total.add(2)
     assert total.total() == 3
+
+
+def test_a_name_that_cannot_become_python_is_an_error_not_a_hang() -> None:
+    scope = Scope({"x", "x_"})
+    assert scope.claim("x", "x_") == "x__"
+    with pytest.raises(ValueError, match="no Python name can be made of '9-lives'"):
+        Scope().claim("9-lives")

@@ -102,7 +102,9 @@ def test_a_cache_others_can_write_is_refused_once(tmp_path: Path) -> None:
     entry.write_bytes(b"planted")
     engine = witbridge.Engine(cache_dir=tmp_path)
     [warning] = load_warnings(engine)
-    assert str(tmp_path) in warning and "mode 777" in warning and "chmod go-w" in warning
+    assert str(tmp_path) in warning
+    assert "mode 777" in warning
+    assert "chmod go-w" in warning
     assert entry.read_bytes() == b"planted"  # neither loaded nor rewritten
     assert load_warnings(engine) == []  # said once
     os.chmod(tmp_path, 0o700)
@@ -116,7 +118,8 @@ def test_an_entry_others_can_write_is_not_loaded(tmp_path: Path) -> None:
     good = entry.read_bytes()
     os.chmod(entry, 0o666)
     [warning] = load_warnings(witbridge.Engine(cache_dir=tmp_path))
-    assert str(entry) in warning and "mode 666" in warning
+    assert str(entry) in warning
+    assert "mode 666" in warning
     # The directory is ours, so the load put a private entry in its place.
     assert entry.stat().st_mode & 0o777 == 0o600
     assert entry.read_bytes() == good

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 from pathlib import Path
+
 import pytest
 
 import witbridge
@@ -59,10 +60,12 @@ class Named:
 def test_a_closed_instance_refuses_calls() -> None:
     inst = witbridge.load(WASM / "values.component.wasm")
     assert inst.values.echo_string("x") == "x"
-    assert not inst.closed and not inst.broken
+    assert not inst.closed
+    assert not inst.broken
     inst.close()
-    assert inst.closed and inst.broken
-    with pytest.raises(witbridge.Error, match="cannot call .*: the instance was closed"):
+    assert inst.closed
+    assert inst.broken
+    with pytest.raises(witbridge.Error, match=r"cannot call .*: the instance was closed"):
         inst.values.echo_string("x")
     inst.close()  # twice: nothing happens
 

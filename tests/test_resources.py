@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import inspect
-
 import gc
+import inspect
 from pathlib import Path
 from typing import Any, ClassVar
 

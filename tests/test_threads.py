@@ -109,7 +109,7 @@ def test_instances_calling_into_each_other_from_two_threads_raise_not_hang() -> 
         try:
             instances[name].run()
             outcomes[name] = None
-        except BaseException as raised:  # noqa: BLE001 - reported below
+        except BaseException as raised:  # reported below
             outcomes[name] = raised
 
     threads = [threading.Thread(target=run, args=(name,), daemon=True) for name in "ab"]

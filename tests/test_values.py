@@ -711,9 +711,7 @@ def test_result_as_function_result(values: Ns) -> None:
     assert info.value.value == "7 is odd"
     assert isinstance(info.value, witbridge.Error)
     # An uncaught one says which call returned it (PEP 678 note).
-    assert info.value.__notes__ == [
-        "returned as the error of witbridge:fixtures/values@0.1.0#check-even's result"
-    ]
+    assert info.value.__notes__ == ["returned as the error of witbridge:fixtures/values@0.1.0#check-even's result"]
 
 
 def test_empty_result_as_function_result(values: Ns) -> None:

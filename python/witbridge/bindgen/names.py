@@ -60,6 +60,9 @@ class Scope:
         name = next((c for c in candidates if self.free(c)), None)
         if name is None:
             name = candidates[-1] + "_"
+            if not name.isidentifier():
+                # Underscores can't mend it: adding them would never end.
+                raise ValueError(f"bindgen: no Python name can be made of {candidates[-1]!r}")
             while not self.free(name):
                 name += "_"
         self._taken.add(name)

@@ -117,7 +117,9 @@ def byte_size(text: str) -> int:
     unit = match and _UNITS.get(match.group(2).lower())
     if match is None or unit is None:
         units = "B, KiB, MiB, GiB, TiB (or K, M, G, T) and KB, MB, GB, TB"
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size: expected a number of bytes, or one with a unit: {units}")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: expected a number of bytes, or one with a unit: {units}"
+        )
     return int(float(match.group(1)) * unit) if "." in match.group(1) else int(match.group(1)) * unit
 
 

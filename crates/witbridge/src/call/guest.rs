@@ -89,6 +89,12 @@ impl Crossing<'_> {
             state.broken = Some(if err.is::<Interrupted>() {
                 format!("{kind} interrupted an earlier call to {what}")
             } else {
+                let note = format!(
+                    "during the call to {what}, which it ended; the instance can't be used again"
+                );
+                let _ = raised
+                    .value(py)
+                    .call_method1(pyo3::intern!(py, "add_note"), (note,));
                 format!("a host function raised {kind} during an earlier call to {what}")
             });
             return Err(Failure::Raised(raised));

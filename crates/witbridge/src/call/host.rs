@@ -129,6 +129,16 @@ impl HostFunction {
             },
             Target::Forward(_) => Err(crate::convert::internal("a forward reached Python")),
         };
+        if let Err(raised) = &returned {
+            // PEP 678: the traceback says which import was running.
+            let note = format!(
+                "raised in the host function implementing {}",
+                self.sig.qualified
+            );
+            let _ = raised
+                .value(py)
+                .call_method1(pyo3::intern!(py, "add_note"), (note,));
+        }
         let mut result = Tape::new();
         let mut prep = Prep::new(&mut result, None, &self.hosts);
         self.sig.prepare_result(py, returned, &mut prep)?;

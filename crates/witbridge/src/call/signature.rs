@@ -285,12 +285,33 @@ impl Signature {
         returned: PyResult<Bound<'_, PyAny>>,
         cx: &mut Prep<'_>,
     ) -> PyResult<()> {
-        let bad_return = |e: ConvError| {
-            e.into_pyerr(&format!("host function {}", self.qualified), "return value")
+        let host = || format!("host function {}", self.qualified);
+        let bad_return = |e: ConvError| e.into_pyerr(&host(), "return value");
+        // `raise witbridge.Err(...)` returns the error case of a `result`;
+        // anywhere else it would pass for the guest's own error.
+        let not_fallible = |raised: PyErr| -> PyResult<PyErr> {
+            if !raised.is_instance(py, pyclasses::err(py)?) {
+                return Ok(raised);
+            }
+            let returns = match &self.result_wit {
+                Some(ty) => format!("returns {ty}"),
+                None => "returns nothing".to_owned(),
+            };
+            let refused = pyo3::exceptions::PyTypeError::new_err(format!(
+                "{}: raised witbridge.Err, but its WIT function {returns}, not a result: only \
+                 a function whose result is result<...> has an error case to return (raise \
+                 another exception to fail the call)",
+                host()
+            ));
+            refused.set_cause(py, Some(raised));
+            Ok(refused)
         };
         match &self.returns {
-            Returns::Nothing => returned.map(drop),
-            Returns::Value(conv) => conv.prepare(&returned?, cx).map_err(bad_return),
+            Returns::Nothing => returned.map(drop).or_else(|e| Err(not_fallible(e)?)),
+            Returns::Value(conv) => {
+                let value = returned.or_else(|e| Err(not_fallible(e)?))?;
+                conv.prepare(&value, cx).map_err(bad_return)
+            }
             Returns::Fallible(ok, err) => {
                 let (is_ok, conv, value) = match returned {
                     Ok(value) => (true, ok, value),
@@ -303,7 +324,9 @@ impl Signature {
                     Err(raised) => return Err(raised),
                 };
                 cx.tape.push_word(u64::from(!is_ok));
-                ResultConverter::prepare_payload(conv, &value, cx).map_err(bad_return)
+                let what = if is_ok { "return value" } else { "error value" };
+                ResultConverter::prepare_payload(conv, &value, cx)
+                    .map_err(|e| e.into_pyerr(&host(), what))
             }
         }
     }
