@@ -73,3 +73,32 @@ def test_exports_of_another_shape_go_through_the_converters(provider: witbridge.
     )
     assert consumer.run([1.0]) == "1 items, mean 1.00, 5 OK!"
     assert adder.add(40, 2) == 42
+
+
+WAT = WASM.parent / "wat"
+PROVIDER = WAT / "resource-provider.wat"
+CONSUMER = WAT / "resource-consumer.wat"
+
+
+def test_resource_handles_are_translated_between_instances_never_forwarded() -> None:
+    # Both components call their resource type 0 and `take` has the same
+    # shape on both sides, but a handle is an index into its own instance's
+    # table: the provider already holds two `r`s, so the consumer's handle
+    # 1 means another resource there. The call goes through Python objects.
+    provider = witbridge.load(PROVIDER)
+    held = [provider.api.R(100), provider.api.R(200)]
+    consumer = witbridge.load(CONSUMER, imports={"test:x/api": provider.api})
+    assert consumer.run(7) == 1007
+    assert [provider.api.take(r) for r in held] == [1100, 1200]
+
+
+def test_a_resource_of_one_implementation_is_refused_by_another() -> None:
+    class Local:
+        def __init__(self, v: int) -> None:
+            self.v = v
+
+    provider = witbridge.load(PROVIDER)
+    consumer = witbridge.load(CONSUMER, imports={"test:x/api": {"r": Local, "take": provider.api.take}})
+    refused = r"take\(\): x: expected borrow of r \(a R object\), got <tests.test_host_linking"
+    with pytest.raises(TypeError, match=refused):
+        consumer.run(7)
