@@ -9,7 +9,9 @@ use wasmtime::Store;
 use wasmtime::component::ResourceType;
 use witbridge_core::describe::Item;
 use witbridge_core::gil_policy::Gil;
-use witbridge_core::wit_parser::{Function as WitFunction, FunctionKind, TypeDefKind, TypeId};
+use witbridge_core::wit_parser::{
+    Function as WitFunction, FunctionKind, Resolve, TypeDefKind, TypeId, WorldItem, WorldKey,
+};
 use witbridge_core::wit_text;
 use witbridge_core::{names, wasi};
 
@@ -65,7 +67,8 @@ struct Resolved<'a> {
 
 /// A host resource type to register with wasmtime.
 struct ResolvedResource {
-    interface: String,
+    /// `None` for a resource declared at the root of the world.
+    interface: Option<String>,
     name: String,
     id: TypeId,
 }
@@ -92,36 +95,50 @@ impl Linker {
     }
 
     /// The class implementing resource `resource` of the imported interface
-    /// `import`: given to `define_resource`, or found on the interface's
-    /// implementation (a dict entry or attribute named `file` or `File`).
+    /// `import` (`None` for a resource declared at the root of the world):
+    /// given to `define_resource`, or found on the interface's
+    /// implementation (a dict entry or attribute). Every name is accepted in
+    /// the spellings of [`spellings`]: `the-thing`, `the_thing`, `TheThing`.
     fn resource_definition(
         &self,
         py: Python<'_>,
-        import: &str,
+        import: Option<&str>,
         resource: &str,
     ) -> PyResult<Option<Py<PyAny>>> {
-        let pascal = names::pascal(resource);
+        let spelled = spellings(resource);
+        let interface = import.unwrap_or("");
         let defined = {
             let resources = self.resources.lock().unwrap_or_else(|p| p.into_inner());
             resources
                 .iter()
                 .rev()
                 .find(|(iface, name, _)| {
-                    names::import_matches(iface, import) && (name == resource || *name == pascal)
+                    names::import_matches(iface, interface) && spelled.contains(name)
                 })
                 .map(|(_, _, class)| class.clone_ref(py))
         };
         if defined.is_some() {
             return Ok(defined);
         }
+        let Some(import) = import else {
+            // At the root, `imports={"the-thing": Class}` defines it by name.
+            for name in &spelled {
+                if let Some(class) = self.definition(py, name)
+                    && class.bind(py).is_callable()
+                {
+                    return Ok(Some(class));
+                }
+            }
+            return Ok(None);
+        };
         let Some(implementation) = self.definition(py, import) else {
             return Ok(None);
         };
         let implementation = implementation.bind(py);
-        for key in [resource, pascal.as_str()] {
+        for key in &spelled {
             let found = match implementation.downcast::<PyDict>() {
                 Ok(dict) => dict.get_item(key)?,
-                Err(_) => implementation.getattr(key).ok(),
+                Err(_) => implementation.getattr(key.as_str()).ok(),
             };
             if let Some(class) = found.filter(|c| c.is_callable()) {
                 return Ok(Some(class.unbind()));
@@ -130,15 +147,58 @@ impl Linker {
         Ok(None)
     }
 
+    /// Looks up the class of every resource among `types` (those of an
+    /// imported interface, or the world's own root-level imports when
+    /// `import` is `None`), and notes each that nothing implements.
+    fn resource_classes<'t>(
+        &self,
+        py: Python<'_>,
+        resolve: &Resolve,
+        import: Option<&str>,
+        types: impl Iterator<Item = (&'t str, TypeId)>,
+        plan: &mut Plan<'_>,
+    ) -> PyResult<Vec<(TypeId, Py<PyAny>)>> {
+        let mut classes = Vec::new();
+        for (resource, ty) in types {
+            if !matches!(resolve.types[ty].kind, TypeDefKind::Resource) {
+                continue;
+            }
+            match self.resource_definition(py, import, resource)? {
+                Some(class) => {
+                    classes.push((ty, class));
+                    plan.resources.push(ResolvedResource {
+                        interface: import.map(str::to_owned),
+                        name: resource.to_owned(),
+                        id: ty,
+                    });
+                }
+                None => plan.missing.push(missing_resource(import, resource)),
+            }
+        }
+        Ok(classes)
+    }
+
     /// Finds an implementation for every import of `comp`, or lists all that
     /// are missing in one `LinkError`.
     fn plan<'a>(&self, py: Python<'_>, comp: &'a Component) -> PyResult<Plan<'a>> {
         let desc = &comp.desc;
         let resolve = &desc.resolve;
         let mut plan = Plan::default();
+        // Resources declared at the root of the world (`world w { resource
+        // r; ... }`): their classes implement the root-level functions of
+        // the resource (`[constructor]r`, `[method]r.get`, ...).
+        let root_types = desc
+            .world()
+            .imports
+            .iter()
+            .filter_map(|(key, item)| match (key, item) {
+                (WorldKey::Name(name), WorldItem::Type { id, .. }) => Some((name.as_str(), *id)),
+                _ => None,
+            });
+        let root_classes = self.resource_classes(py, resolve, None, root_types, &mut plan)?;
         for (name, item) in desc.imports() {
             let id = match item {
-                Item::Function(f) => {
+                Item::Function(f) if matches!(f.kind, FunctionKind::Freestanding) => {
                     match self.definition(py, &name) {
                         Some(callable) => plan.functions.push(Resolved {
                             interface: None,
@@ -148,6 +208,17 @@ impl Linker {
                         None => plan
                             .missing
                             .push(format!("  function {}", wit_text::signature(resolve, f))),
+                    }
+                    continue;
+                }
+                Item::Function(f) => {
+                    if let Some(target) = resource_target(py, resolve, &root_classes, f, &mut plan)?
+                    {
+                        plan.functions.push(Resolved {
+                            interface: None,
+                            func: f,
+                            target,
+                        });
                     }
                     continue;
                 }
@@ -167,21 +238,8 @@ impl Linker {
             }
             let iface = &resolve.interfaces[id];
             // Resources first: their classes implement their functions.
-            let mut classes = Vec::new();
-            for (resource, ty) in &iface.types {
-                if !matches!(resolve.types[*ty].kind, TypeDefKind::Resource) {
-                    continue;
-                }
-                match self.resource_definition(py, &name, resource)? {
-                    Some(class) => {
-                        classes.push((*ty, class));
-                        plan.resources.push(ResolvedResource { interface: name.clone(), name: resource.clone(), id: *ty });
-                    }
-                    None => plan.missing.push(format!(
-                        "  resource {resource} of {name}: define_resource({name:?}, {resource:?}, SomeClass)"
-                    )),
-                }
-            }
+            let types = iface.types.iter().map(|(n, ty)| (n.as_str(), *ty));
+            let classes = self.resource_classes(py, resolve, Some(&name), types, &mut plan)?;
             let free: Vec<&WitFunction> = iface
                 .functions
                 .values()
@@ -219,30 +277,10 @@ impl Linker {
                             }
                         }
                     }
-                    FunctionKind::Constructor(r)
-                    | FunctionKind::Method(r)
-                    | FunctionKind::Static(r) => {
-                        let Some((_, class)) = classes.iter().find(|(id, _)| *id == r) else {
-                            continue;
-                        };
-                        let class = class.bind(py);
-                        let attr = names::snake(f.item_name());
-                        match f.kind {
-                            FunctionKind::Constructor(_) => Target::Call(class.clone().unbind()),
-                            _ if !class.hasattr(attr.as_str())? => {
-                                plan.missing.push(format!(
-                                    "  {}.{attr}() of resource {}: {}",
-                                    class.getattr("__name__")?,
-                                    resolve.types[r].name.as_deref().unwrap_or("?"),
-                                    wit_text::signature(resolve, f)
-                                ));
-                                continue;
-                            }
-                            FunctionKind::Method(_) => Target::Method(attr),
-                            _ => Target::Call(class.getattr(attr.as_str())?.unbind()),
-                        }
-                    }
-                    _ => continue,
+                    _ => match resource_target(py, resolve, &classes, f, &mut plan)? {
+                        Some(target) => target,
+                        None => continue,
+                    },
                 };
                 plan.functions.push(Resolved {
                     interface: Some(name.clone()),
@@ -264,6 +302,76 @@ impl Linker {
             ),
         ))
     }
+}
+
+/// The names a resource `the-thing` may be given by: its WIT name, the
+/// snake_case name functions are looked up by, and the class-style name.
+fn spellings(resource: &str) -> Vec<String> {
+    let mut all = vec![
+        resource.to_owned(),
+        names::snake(resource),
+        names::pascal(resource),
+    ];
+    all.dedup();
+    all
+}
+
+/// What the LinkError says of a resource that nothing implements.
+fn missing_resource(import: Option<&str>, resource: &str) -> String {
+    let spelled = spellings(resource);
+    let others: Vec<String> = spelled[1..].iter().map(|s| format!("{s:?}")).collect();
+    let also = if others.is_empty() {
+        String::new()
+    } else {
+        format!(" (or spelled {})", others.join(" or "))
+    };
+    match import {
+        Some(name) => format!(
+            "  resource {resource} of {name}: define_resource({name:?}, {resource:?}, SomeClass), \
+             or a class under the key or attribute {resource:?}{also} of {name}'s implementation"
+        ),
+        None => format!(
+            "  resource {resource} (at the root of the world): imports={{{resource:?}: SomeClass}} \
+             or define_resource(\"\", {resource:?}, SomeClass){also}"
+        ),
+    }
+}
+
+/// How the constructor, method or static function `f` of an imported
+/// resource is implemented by the resource's class in `classes`; `None`
+/// (noted in `plan.missing` when the class lacks it) when there is nothing
+/// to call.
+fn resource_target(
+    py: Python<'_>,
+    resolve: &Resolve,
+    classes: &[(TypeId, Py<PyAny>)],
+    f: &WitFunction,
+    plan: &mut Plan<'_>,
+) -> PyResult<Option<Target>> {
+    let (FunctionKind::Constructor(r) | FunctionKind::Method(r) | FunctionKind::Static(r)) = f.kind
+    else {
+        return Ok(None);
+    };
+    // A resource nobody implements is reported once, as a resource.
+    let Some((_, class)) = classes.iter().find(|(id, _)| *id == r) else {
+        return Ok(None);
+    };
+    let class = class.bind(py);
+    let attr = names::snake(f.item_name());
+    Ok(Some(match f.kind {
+        FunctionKind::Constructor(_) => Target::Call(class.clone().unbind()),
+        _ if !class.hasattr(attr.as_str())? => {
+            plan.missing.push(format!(
+                "  {}.{attr}() of resource {}: {}",
+                class.getattr("__name__")?,
+                resolve.types[r].name.as_deref().unwrap_or("?"),
+                wit_text::signature(resolve, f)
+            ));
+            return Ok(None);
+        }
+        FunctionKind::Method(_) => Target::Method(attr),
+        _ => Target::Call(class.getattr(attr.as_str())?.unbind()),
+    }))
 }
 
 /// The callable implementing WIT function `wit_name` on `implementation`:
@@ -427,15 +535,16 @@ impl Linker {
                     }
                 })
             };
-            linker
-                .instance(&resource.interface)
-                .and_then(|mut i| {
-                    i.resource(
-                        &resource.name,
-                        ResourceType::host_dynamic(payload),
-                        destructor,
-                    )
-                })
+            let mut instance = match &resource.interface {
+                Some(iface) => linker.instance(iface).map_err(link_error)?,
+                None => linker.root(),
+            };
+            instance
+                .resource(
+                    &resource.name,
+                    ResourceType::host_dynamic(payload),
+                    destructor,
+                )
                 .map_err(link_error)?;
         }
         for import in plan.functions {

@@ -11,6 +11,7 @@ body uses, so the module is clean for linters whatever the world holds.
 
 from __future__ import annotations
 
+import contextlib
 import keyword
 from collections.abc import Iterator
 
@@ -18,7 +19,7 @@ from .. import _native
 from . import names as _names
 from .annotate import Annotator, Direction
 from .model import Function, Interface, Item, RootFunction, TypeDef, TypeRef, World
-from .source import INDENT, bracketed, docstring, join_docs, noqa
+from .source import INDENT, LINE_LENGTH, bracketed, docstring, join_docs, noqa
 
 # What the world class has besides the exports.
 _WORLD_CLASS_MEMBERS = frozenset({"instance", "load", "compile", "bind"})
@@ -69,6 +70,11 @@ class _Writer:
         self.names: dict[str, str] = {}
         self.case_names: dict[str, list[str]] = {}
         self.class_protocols: dict[str, str] = {}
+        # Resources of an interface that is both imported and exported share one WIT type (and model key) for
+        # two resources, the host's and the guest's; the host's gets names of its own, used on the import side.
+        imported = {i.name for i in self.imports if isinstance(i, Interface)}
+        self.both_sides = {t.key for t in self.types if t.kind == "resource" and t.exported and t.owner in imported}
+        self.import_names: dict[str, str] = {}
         self._name_types()
         self.class_name = self.scope.claim(class_name)
         self.import_fields = self._import_fields()
@@ -124,14 +130,33 @@ class _Writer:
                 self.case_names[t.key] = [self.scope.claim(case.cls, base + case.py) for case in t.members]
             if t.kind == "resource" and not t.exported:
                 self.class_protocols[t.key] = self.scope.claim(f"{t.cls}Class", f"{prefixed}Class")
+            if t.key in self.both_sides:
+                self.import_names[t.key] = self.scope.claim(f"Imported{t.cls}", f"Imported{prefixed}")
+                self.class_protocols[t.key] = self.scope.claim(f"Imported{t.cls}Class", f"Imported{prefixed}Class")
+
+    @contextlib.contextmanager
+    def import_side(self) -> Iterator[None]:
+        """Annotations name the host's resources where one WIT type stands for the host's and the guest's."""
+        saved = {key: self.names[key] for key in self.import_names}
+        self.names.update(self.import_names)
+        try:
+            yield
+        finally:
+            self.names.update(saved)
 
     def _import_fields(self) -> list[tuple[str, str, Item | TypeDef]]:
         """(field name, what it implements, the item or resource) for the imports dataclass."""
         scope = _names.Scope({"define"})
         fields: list[tuple[str, str, Item | TypeDef]] = []
+        for t in self.types:
+            # A resource declared at the root of the world: `imports={"name": cls}`.
+            if t.kind == "resource" and t.owner == "" and not t.exported:
+                fields.append((scope.claim(_native.snake_name(t.name)), "", t))
         for item in self.imports:
             if isinstance(item, RootFunction):
-                fields.append((scope.claim(item.attr), item.name, item))
+                # A root resource's constructor, methods and static functions are its class's.
+                if item.function.kind == "freestanding":
+                    fields.append((scope.claim(item.attr), item.name, item))
                 continue
             if any(f.callable for f in item.freestanding):
                 fields.append((scope.claim(item.attr), item.name, item))
@@ -164,11 +189,12 @@ class _Writer:
     def write(self) -> str:
         for t in self.types:
             self.write_type(t)
-        for item in self.imports:
-            if isinstance(item, Interface) and any(f.callable for f in item.freestanding):
-                self.write_import_protocol(item)
-        if self.imports_name:
-            self.write_imports_class()
+        with self.import_side():
+            for item in self.imports:
+                if isinstance(item, Interface) and any(f.callable for f in item.freestanding):
+                    self.write_import_protocol(item)
+            if self.imports_name:
+                self.write_imports_class()
         for item in self.exports:
             if isinstance(item, Interface):
                 self.write_export_protocol(item)
@@ -283,6 +309,9 @@ class _Writer:
             name = self.write_variant(t, where)
         elif t.kind == "resource" and t.exported:
             name = self.write_exported_resource(t, where)
+            if t.key in self.both_sides:
+                with self.import_side():
+                    self.write_imported_resource(t, where)
         elif t.kind == "resource":
             self.write_imported_resource(t, where)
             return
@@ -326,7 +355,11 @@ class _Writer:
 
     def resource_functions(self, t: TypeDef) -> list[Function]:
         owner = self.interfaces.get(t.owner)
-        return [f for f in owner.functions if f.resource == t.key and f.callable] if owner else []
+        if owner is None:
+            # A resource at the root of the world: its functions are the world's own imports.
+            roots = [i.function for i in self.imports if isinstance(i, RootFunction)]
+            return [f for f in roots if f.resource == t.key and f.callable]
+        return [f for f in owner.functions if f.resource == t.key and f.callable]
 
     def write_exported_resource(self, t: TypeDef, where: str) -> str:
         self.uses.add("TYPE_CHECKING")
@@ -432,7 +465,12 @@ class _Writer:
         ignore = "  # type: ignore[override]" if clash and f.resource and not positional else noqa(method, "E743")
         for decorator in decorators:
             self.emit(f"{indent}{decorator}")
-        self.emit(*bracketed(f"def {method}(", args, f") -> {returns}:{ignore}", indent))
+        lines = bracketed(f"def {method}(", args, f") -> {returns}:{ignore}", indent)
+        head, bracket, inner = returns.partition("[")
+        if len(lines) > 1 and len(lines[-1]) > LINE_LENGTH and bracket:
+            # As ruff formats it: a return annotation too long for the closing line splits at its subscript.
+            lines[-1:] = [f"{indent}) -> {head}[", f"{indent}{INDENT}{inner[:-1]}", f"{indent}]:{ignore}"]
+        self.emit(*lines)
         self.emit(*docstring(self.function_doc(f, result.error), indent + INDENT, verbatim_first=True))
 
     def function_doc(self, f: Function, error: str | None) -> str:
@@ -487,7 +525,8 @@ class _Writer:
                 self.doc(f"`{interface}`", INDENT)
             else:
                 self.emit(f"{INDENT}{field}: {self.class_protocols[what.key]}{noqa(field)}")
-                self.doc(f"The class of the resource `{what.name}` of `{interface}`.", INDENT)
+                where = f"of `{interface}`" if interface else "at the root of the world"
+                self.doc(f"The class of the resource `{what.name}` {where}.", INDENT)
         self.emit("", f"{INDENT}def define(self, linker: witbridge.Linker) -> None:")
         self.doc("Defines every import on ``linker``.", INDENT * 2)
         for field, interface, what in fields:

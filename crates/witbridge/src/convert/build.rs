@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use witbridge_core::describe::Description;
 use witbridge_core::names;
-use witbridge_core::wit_parser::{Handle, Type, TypeDefKind, TypeId};
+use witbridge_core::wit_parser::{Handle, Type, TypeDefKind, TypeId, TypeOwner, WorldItem};
 use witbridge_core::wit_text::type_expr;
 
 use super::*;
@@ -211,19 +211,50 @@ impl Builder<'_, '_> {
             if own { "" } else { "borrow of " },
             names::pascal(name)
         );
-        Ok(if self.desc.is_exported_resource(resource) {
-            Converter::GuestResource(GuestResourceConverter {
+        let guest = GuestResourceConverter {
+            resource,
+            own,
+            expected: expected.clone(),
+        };
+        if !self.desc.is_exported_resource(resource) {
+            return Ok(Converter::HostResource(HostResourceConverter {
                 resource,
                 own,
                 expected,
-            })
-        } else {
-            Converter::HostResource(HostResourceConverter {
-                resource,
-                own,
-                expected,
-            })
-        })
+                guest: None,
+            }));
+        }
+        if !self.is_imported_resource(resource) {
+            return Ok(Converter::GuestResource(guest));
+        }
+        // An interface both imported and exported (`import test; export
+        // test;`) has one WIT type for two resources: the host's and the
+        // guest's. Which one a value is shows at run time: a host object or
+        // a `Resource` of the export's class going in, the kind of handle
+        // (host table or guest) coming out; wasmtime checks that the handle
+        // suits the place it is lowered into.
+        Ok(Converter::HostResource(HostResourceConverter {
+            resource,
+            own,
+            expected: format!(
+                "{}{name} (a {} object, or an object of the class implementing the imported {name})",
+                if own { "" } else { "borrow of " },
+                names::pascal(name)
+            ),
+            guest: Some(Box::new(guest)),
+        }))
+    }
+
+    /// Whether `resource` belongs to an interface the world imports.
+    fn is_imported_resource(&self, resource: TypeId) -> bool {
+        let TypeOwner::Interface(owner) = self.desc.resolve.types[resource].owner else {
+            return false;
+        };
+        self.desc
+            .world()
+            .imports
+            .values()
+            .any(|item| matches!(item, WorldItem::Interface { id, .. } if *id == owner))
     }
 
     /// A list's element when it is a scalar a tape holds as one run.

@@ -2,6 +2,7 @@
 //! the resource's class (`ns.Counter`).
 
 use pyo3::prelude::*;
+use wasmtime::component::ResourceAny;
 use witbridge_core::abi::{Handle, TapeReader};
 use witbridge_core::wit_parser::TypeId;
 
@@ -70,6 +71,16 @@ impl GuestResourceConverter {
                 "a host handle for a guest resource",
             )));
         };
+        self.wrap(py, resource, cx)
+    }
+
+    /// The Python object of the resource's class for a guest handle.
+    pub fn wrap<'py>(
+        &self,
+        py: Python<'py>,
+        resource: &ResourceAny,
+        cx: &mut Mat<'_>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
         let Some(owner) = cx.owner else {
             return Err(Fault::Python(crate::pyclasses::new_err(
                 crate::pyclasses::error,
