@@ -149,7 +149,19 @@ def test_wat_of_a_plain_core_module(plain_core: str, capfd: Capture) -> None:
 
 # --- inspect -----------------------------------------------------------------------------------
 
-TOP_KEYS = ["file", "kind", "text", "size", "world", "imports", "exports", "modules", "memories", "producers"]
+TOP_KEYS = [
+    "file",
+    "kind",
+    "text",
+    "size",
+    "world",
+    "imports",
+    "exports",
+    "modules",
+    "memories",
+    "producers",
+    "adapter",
+]
 
 
 def inspect_json(capfd: Capture, file: str) -> dict[str, object]:
@@ -540,3 +552,10 @@ def test_max_memory_with_a_unit_limits_the_guest(capfd: Capture) -> None:
     assert code != 0
     assert "memory" in err
     assert cli(capfd, "call", "--max-memory", "2MiB", INTRO, "machine-interface.get-u32()")[:2] == (0, "123\n")
+
+
+def test_inspect_says_which_adapter_loading_applies(capfd: Capture) -> None:
+    code, out, _ = cli(capfd, "inspect", str(WASM / "wasi_lib.wasm"))
+    assert code == 0
+    adapter = f"wasi_snapshot_preview1 reactor adapter (wasmtime {witbridge._native.WASMTIME_VERSION})"
+    assert f"adapter:  {adapter}, applied when witbridge loads it\n" in out

@@ -23,6 +23,7 @@ use wit_parser::Function;
 use crate::describe::{Description, Item as WorldItem};
 use crate::error::LoadError;
 use crate::load::{InputKind, has_component_type_section, input_kind, wasm_binary, world_of};
+use crate::preview1::Adapter;
 use crate::wit_text;
 
 /// What kind of binary a file is.
@@ -70,6 +71,9 @@ pub struct Inspection {
     pub memories: Vec<Memory>,
     /// Every `producers` custom section.
     pub producers: Vec<Producers>,
+    /// For a wasm32-wasip1 core module: the preview 1 adapter that loading
+    /// it applies (`wasi_snapshot_preview1 reactor adapter (wasmtime ...)`).
+    pub adapter: Option<String>,
 }
 
 /// What an import or export is.
@@ -225,6 +229,9 @@ pub fn inspect(input: &[u8]) -> Result<Inspection, LoadError> {
         modules: parts.modules,
         memories: parts.memories,
         producers: parts.producers,
+        adapter: (!is_component)
+            .then(|| Adapter::needed_by(&binary).map(Adapter::description))
+            .flatten(),
     })
 }
 

@@ -43,6 +43,7 @@ pub mod inspect;
 pub mod limits;
 pub mod load;
 pub mod names;
+pub mod preview1;
 pub mod ticker;
 pub mod type_model;
 pub mod wasi;

@@ -17,6 +17,7 @@ use wit_parser::Resolve;
 
 use crate::describe::Description;
 use crate::error::{LoadError, chain};
+use crate::preview1::Adapter;
 
 /// The WIT that describes a core module which carries none of its own.
 #[derive(Debug, Clone)]
@@ -145,9 +146,13 @@ fn componentize(module: &[u8], wit: Option<&WitSource>) -> Result<Vec<u8>, LoadE
     wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
         .validate_all(module)
         .map_err(|e| LoadError::compile("not a valid core WebAssembly module", e))?;
+    let adapter = Adapter::needed_by(module);
     let mut module = module.to_vec();
     match wit {
         Some(wit) => embed_wit(&mut module, wit)?,
+        // A WASI command needs no WIT: its one export is `wasi:cli/run`,
+        // which the adapter provides.
+        None if adapter == Some(Adapter::Command) => {}
         None if !has_component_type_section(&module) => {
             return Err(LoadError::Compile(
                 "this is a core WebAssembly module without WIT type information (it has no \
@@ -158,9 +163,22 @@ fn componentize(module: &[u8], wit: Option<&WitSource>) -> Result<Vec<u8>, LoadE
         }
         None => {}
     }
-    ComponentEncoder::default()
+    let mut encoder = ComponentEncoder::default()
         .module(&module)
-        .and_then(|encoder| encoder.validate(true).encode())
+        .map_err(|e| LoadError::compile("cannot make this core module a component", chain(&e)))?;
+    if let Some(adapter) = adapter {
+        encoder = encoder
+            .adapter(adapter.module_name(), adapter.bytes())
+            .map_err(|e| {
+                LoadError::compile(
+                    format!("cannot apply the {}", adapter.description()),
+                    chain(&e),
+                )
+            })?;
+    }
+    encoder
+        .validate(true)
+        .encode()
         .map_err(|e| LoadError::compile("cannot make this core module a component", chain(&e)))
 }
 

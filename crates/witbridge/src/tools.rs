@@ -94,6 +94,7 @@ fn inspection_dict<'py>(py: Python<'py>, found: &Inspection) -> PyResult<Bound<'
         producers.append(item)?;
     }
     dict.set_item("producers", producers)?;
+    dict.set_item("adapter", found.adapter.as_deref())?;
     Ok(dict)
 }
 

@@ -33,7 +33,8 @@ def add_parser(commands: Any) -> None:
         "(whether the file is WAT), size, world (null without WIT), imports and exports (each with\n"
         "name, kind, signature and, for an interface, functions: name, resource, signature), modules\n"
         "(index, size, imports, exports), memories (module, imported, initial, maximum, memory64,\n"
-        "shared, page_size) and producers (module, null for a component's own, and fields).",
+        "shared, page_size), producers (module, null for a component's own, and fields) and adapter\n"
+        "(for a wasm32-wasip1 core module, the WASI preview 1 adapter that loading it applies; else null).",
         formatter_class=HELP_FORMAT,
     )
     parser.add_argument("file", help="a component or core module (.wasm), or WAT text")
@@ -62,6 +63,8 @@ def render(doc: dict[str, Any]) -> str:
     ]
     if doc["world"] is not None:
         lines.append(f"world:    {doc['world']}")
+    if doc["adapter"] is not None:
+        lines.append(f"adapter:  {doc['adapter']}, applied when witbridge loads it")
     for title in ("imports", "exports"):
         entries = doc[title]
         lines.append(f"{title}:{'  none' if not entries else ''}")
