@@ -12,6 +12,7 @@ errors raised.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
@@ -143,6 +144,30 @@ def load(
     linker = Linker(component.engine)
     for name, implementation in (imports or {}).items():
         linker.define(name, implementation)
+    _refuse_unused_imports(linker, component)
     if wasi is not None:
         linker.wasi(wasi)
     return linker.instantiate(component, limits=limits, numeric_lists=numeric_lists)
+
+
+def _refuse_unused_imports(linker: Linker, component: Component) -> None:
+    """A key of ``load(imports=...)`` that no import uses is a mistake (a misspelling, most often): say so."""
+    unused, missing = linker._unused_definitions(component)
+    if not unused:
+        if missing is not None:
+            raise missing
+        return
+    imported = list(component.world.imports)
+    # Interfaces may be named without their version, root functions in snake_case.
+    spellings = {name: name for name in imported}
+    spellings.update({name.split("@")[0]: name for name in imported})
+    spellings.update({_native.snake_name(name): name for name in imported if ":" not in name})
+    problems = []
+    for key in unused:
+        close = difflib.get_close_matches(key, list(spellings), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"it imports {', '.join(imported) or 'nothing'}"
+        problems.append(f"{key!r}: no import of the component has this name; {hint}")
+    message = "load(imports=...) has names the component doesn't import:\n  " + "\n  ".join(problems)
+    if missing is not None:
+        message += f"\nand so: {missing}"
+    raise LinkError(message)

@@ -6,6 +6,7 @@ from pathlib import Path
 from types import EllipsisType
 from typing import Any, final
 
+from ._errors import LinkError
 from ._limits import Limits
 from ._wasi import WasiConfig
 from ._world import World
@@ -100,6 +101,7 @@ class Linker:
         _reference_abi: bool = ...,
     ) -> Instance: ...
     def _wasi(self, config: WasiConfig) -> None: ...
+    def _unused_definitions(self, component: Component) -> tuple[list[str], LinkError | None]: ...
 
 @final
 class Instance:

@@ -46,6 +46,9 @@ pub struct Linker {
     resources: Mutex<Vec<(String, String, Py<PyAny>)>>,
     /// The WASI configuration from `wasi()`; the sandbox when never called.
     wasi: Mutex<Option<Arc<WasiSpec>>>,
+    /// While [`Linker::_unused_definitions`] plans: which definitions some
+    /// import found.
+    found: Mutex<Option<Vec<bool>>>,
 }
 
 /// How an imported function is implemented.
@@ -87,11 +90,18 @@ impl Linker {
     fn definition(&self, py: Python<'_>, import: &str) -> Option<Py<PyAny>> {
         let definitions = self.definitions.lock().unwrap_or_else(|p| p.into_inner());
         // The most recent matching definition wins, as in a Python dict.
-        definitions
+        let index = definitions
             .iter()
-            .rev()
-            .find(|(name, _)| names::import_matches(name, import))
-            .map(|(_, implementation)| implementation.clone_ref(py))
+            .rposition(|(name, _)| names::import_matches(name, import))?;
+        if let Some(found) = self
+            .found
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            found[index] = true;
+        }
+        Some(definitions[index].1.clone_ref(py))
     }
 
     /// The class implementing resource `resource` of the imported interface
@@ -397,6 +407,7 @@ impl Linker {
         Ok(Linker {
             engine: engine_or_default(py, engine)?,
             definitions: Mutex::default(),
+            found: Mutex::default(),
             resources: Mutex::default(),
             wasi: Mutex::default(),
         })
@@ -632,6 +643,43 @@ impl Linker {
                 reference: _reference_abi,
             },
         ))
+    }
+
+    /// The names given to `define` that no import of `component` uses
+    /// (misspelled, most likely), in definition order, and the `LinkError`
+    /// that instantiating would raise for what is missing (`None` if
+    /// nothing is). Instantiates nothing.
+    fn _unused_definitions(
+        &self,
+        py: Python<'_>,
+        component: &Component,
+    ) -> PyResult<(Vec<String>, Option<PyErr>)> {
+        let count = self
+            .definitions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len();
+        *self.found.lock().unwrap_or_else(|p| p.into_inner()) = Some(vec![false; count]);
+        let planned = self.plan(py, component).map(drop);
+        let found = self
+            .found
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .unwrap_or_default();
+        let missing = match planned {
+            Ok(()) => None,
+            Err(err) if err.is_instance(py, pyclasses::link_error(py)?) => Some(err),
+            Err(err) => return Err(err),
+        };
+        let definitions = self.definitions.lock().unwrap_or_else(|p| p.into_inner());
+        let unused = definitions
+            .iter()
+            .zip(found)
+            .filter(|(_, found)| !found)
+            .map(|((name, _), _)| name.clone())
+            .collect();
+        Ok((unused, missing))
     }
 
     fn __repr__(&self) -> String {
