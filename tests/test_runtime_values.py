@@ -1,8 +1,10 @@
 """wit-bindgen's runtime test worlds of plain values, ported (issue 13).
 
-Each guest (fixtures/guests/rt_*) asserts the arguments upstream's runner
-passes, so a call that doesn't trap shows they arrived intact; the
-assertions here are the runner's on what comes back.
+Each guest asserts the arguments upstream's runner passes, so a call that
+doesn't trap shows they arrived intact; the assertions here are the runner's
+on what comes back. Every world has a Rust guest (fixtures/guests/rt_*) and
+most a C one (fixtures/guests/c/*.c, wit-bindgen's C generator, built from
+the same WIT); the tests run against each.
 """
 
 from __future__ import annotations
@@ -20,13 +22,18 @@ WASM = Path(__file__).resolve().parents[1] / "fixtures" / "wasm"
 F32_MAX = 3.4028234663852886e38
 
 
+def guests(world: str) -> pytest.MarkDecorator:
+    """Run a test once per toolchain's guest of `world`: `rt_WORLD` (Rust) and `c_WORLD` (C)."""
+    return pytest.mark.parametrize("guest", [f"rt_{world}", f"c_{world}"])
+
+
 def load(name: str, **kw: Any) -> witbridge.Instance:
     return witbridge.load(WASM / f"{name}.component.wasm", **kw)
 
 
-@pytest.fixture(scope="module")
-def lists() -> Any:
-    return load("rt_lists").to_test
+@pytest.fixture(scope="module", params=["rt_lists", "c_lists"])
+def lists(request: pytest.FixtureRequest) -> Any:
+    return load(request.param).to_test
 
 
 def test_lists_params_and_results(lists: Any) -> None:
@@ -52,8 +59,9 @@ def test_lists_params_and_results(lists: Any) -> None:
     assert lists.allocated_bytes() == before
 
 
-def test_lists_wrong_argument_traps_in_the_guest() -> None:
-    inst = load("rt_lists")
+@guests("lists")
+def test_lists_wrong_argument_traps_in_the_guest(guest: str) -> None:
+    inst = load(guest)
     with pytest.raises(witbridge.Trap):
         inst.to_test.list_param([1, 2, 3])
 
@@ -70,12 +78,24 @@ def test_lists_minmax(lists: Any) -> None:
     assert lists.list_minmax_float(floats32, floats64) == (floats32, floats64)
 
 
-def test_strings() -> None:
-    ns = load("rt_strings").to_test
+@guests("strings")
+def test_strings(guest: str) -> None:
+    ns = load(guest).to_test
     ns.take_basic("latin utf16")
     assert ns.return_unicode() == "🚀🚀🚀 𠈄𓀀"
     assert ns.return_empty() == ""
     assert ns.roundtrip("🚀🚀🚀 𠈄𓀀") == "🚀🚀🚀 𠈄𓀀"
+    assert ns.roundtrip("") == ""
+    # The C guest's strings are UTF-16 (wit-bindgen --string-encoding utf16):
+    # text of every width crosses intact, transcoded both ways.
+    long = "ascii, é, ⚑, 🚀 " * 500
+    assert ns.roundtrip(long) == long
+
+
+@guests("strings")
+def test_strings_wrong_argument_traps_in_the_guest(guest: str) -> None:
+    with pytest.raises(witbridge.Trap):
+        load(guest).to_test.take_basic("latin utf8")
 
 
 class StringsLeaf:
@@ -112,8 +132,9 @@ def test_strings_runner_traps_on_a_wrong_answer() -> None:
         cast(Any, inst).run()
 
 
-def test_variants() -> None:
-    ns = load("rt_variants").to_test
+@guests("variants")
+def test_variants(guest: str) -> None:
+    ns = load(guest).to_test
     assert ns.roundtrip_option(1.0) == 1
     assert ns.roundtrip_option(None) is None
     assert ns.roundtrip_option(2.0) == 2
@@ -143,8 +164,9 @@ def test_variants() -> None:
     )
 
 
-def test_options() -> None:
-    ns = load("rt_options").to_test
+@guests("options")
+def test_options(guest: str) -> None:
+    ns = load(guest).to_test
     ns.option_none_param(None)
     ns.option_some_param("foo")
     assert ns.option_none_result() is None
@@ -155,8 +177,9 @@ def test_options() -> None:
     assert ns.double_option_roundtrip(None) is None
 
 
-def test_flavorful() -> None:
-    ns = load("rt_flavorful").to_test
+@guests("flavorful")
+def test_flavorful(guest: str) -> None:
+    ns = load(guest).to_test
     ns.f_list_in_record1(ns.ListInRecord1(a="list_in_record1"))
     assert ns.f_list_in_record2().a == "list_in_record2"
     assert ns.f_list_in_record3({"a": "list_in_record3 input"}).a == "list_in_record3 output"
@@ -176,16 +199,18 @@ def test_flavorful() -> None:
     )
 
 
-def test_many_arguments() -> None:
-    ns = load("rt_many_arguments").to_test
+@guests("many_arguments")
+def test_many_arguments(guest: str) -> None:
+    ns = load(guest).to_test
     assert ns.many_arguments(*range(1, 17)) is None
     assert ns.many_arguments(**{f"a{i}": i for i in range(1, 17)}) is None
     with pytest.raises(witbridge.Trap):
-        load("rt_many_arguments").to_test.many_arguments(*range(2, 18))
+        load(guest).to_test.many_arguments(*range(2, 18))
 
 
-def test_records() -> None:
-    ns = load("rt_records").to_test
+@guests("records")
+def test_records(guest: str) -> None:
+    ns = load(guest).to_test
     assert ns.multiple_results() == (4, 5)
     assert ns.swap_tuple((1, 2)) == (2, 1)
     assert ns.roundtrip_flags1(ns.F1.A) == ns.F1.A
@@ -245,9 +270,10 @@ class ResultsLeaf:
     types: Any = None
 
 
-def test_results_through_an_import_and_an_export() -> None:
+@guests("results")
+def test_results_through_an_import_and_an_export(guest: str) -> None:
     leaf = ResultsLeaf()
-    inst = load("rt_results", imports={"test:results/test": leaf})
+    inst = load(guest, imports={"test:results/test": leaf})
     ns = inst.test
     leaf.types = ns
 
@@ -274,8 +300,9 @@ def test_results_through_an_import_and_an_export() -> None:
     assert err(ns.double_error, 2) == "two"
 
 
-def test_versions() -> None:
-    inst = load("rt_versions")
+@guests("versions")
+def test_versions(guest: str) -> None:
+    inst = load(guest)
     v1: Any = inst.exports["test:dep/test@0.1.0"]
     v2: Any = inst.exports["test:dep/test@0.2.0"]
     assert v1.x() == 1.0
