@@ -9,7 +9,9 @@ predict exactly.
 from __future__ import annotations
 
 import array
+import copy
 import dataclasses
+import gc
 import math
 import struct
 from collections import namedtuple
@@ -442,6 +444,50 @@ def test_record_refuses_extra_and_missing_fields(values: Ns) -> None:
         values.echo_point((1, 2))
     with pytest.raises(TypeError, match=r"^echo_point\(\): x: expected record point"):
         values.echo_point(None)
+
+
+def test_record_values_are_slotted_and_read_where_they_are(values: Ns) -> None:
+    # Records are slotted dataclasses, which the native side reads and fills
+    # slot by slot; these are the cases where it must not.
+    p = values.Point(1, 2)
+    assert not hasattr(p, "__dict__")
+    with pytest.raises(AttributeError):
+        p.z = 3  # type: ignore[attr-defined]
+    del p.y
+    with pytest.raises(TypeError, match=r"^echo_point\(\): x: expected record point .*no attribute y"):
+        values.echo_point(p)
+
+    class Shifted(values.Point):  # type: ignore[name-defined,misc]
+        @property  # type: ignore[misc]
+        def x(self) -> int:
+            return 100
+
+    shifted = Shifted.__new__(Shifted)
+    values.Point.__dict__["x"].__set__(shifted, 1)  # the slot under the property
+    shifted.y = 7
+    # A subclass's property is the value, not what the slot underneath holds.
+    assert values.echo_point(shifted) == values.Point(100, 7)
+    copied = copy.deepcopy([values.Point(5, 6)] * 2)
+    assert copied == [values.Point(5, 6)] * 2
+    assert copied[0] is copied[1]
+    assert copy.copy(values.Point(8, 9)) == values.Point(8, 9)
+
+
+def test_a_long_list_leaves_the_collector_as_it_found_it(values: Ns) -> None:
+    # Making a long list holds Python's cyclic collector off, and no longer.
+    points = [values.Point(i, i) for i in range(1000)]
+    assert gc.isenabled()
+    assert values.echo_points(points) == points
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert values.echo_points(points) == points
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    # Nested long lists pause it once and turn it back on once.
+    assert values.echo_people([values.Person("p", 1, ["t"] * 300, None)] * 300)[299].tags == ["t"] * 300
+    assert gc.isenabled()
 
 
 def test_record_with_keyword_field_names(values: Ns) -> None:

@@ -82,17 +82,25 @@ def _reduce_case(self: Any, protocol: int) -> Any:
     return (_case, (cls.__wit_structure__, cls.__wit_case__, *payload))
 
 
+def _state(self: Any) -> dict[str, Any]:
+    """The attributes of a value: its fields, and whatever a user's subclass added."""
+    fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+    return {**fields, **getattr(self, "__dict__", {})}
+
+
 def _copy(self: Any) -> Any:
     # copy and deepcopy keep the very class (pickling finds one by structure).
     made = object.__new__(type(self))
-    made.__dict__.update(self.__dict__)
+    for name, value in _state(self).items():
+        object.__setattr__(made, name, value)
     return made
 
 
 def _deepcopy(self: Any, memo: dict[int, Any]) -> Any:
     made = object.__new__(type(self))
     memo[id(self)] = made
-    made.__dict__.update(copy.deepcopy(self.__dict__, memo))
+    for name, value in copy.deepcopy(_state(self), memo).items():
+        object.__setattr__(made, name, value)
     return made
 
 
@@ -113,7 +121,9 @@ def _finish(cls: type, wit_name: str, doc: str | None) -> type:
 
 def make_record(name: str, wit_name: str, fields: list[tuple[str, str]], doc: str | None) -> type:
     """A dataclass with one field per record field (snake_case names, in order)."""
-    cls = dataclasses.make_dataclass(name, [py for py, _ in fields], eq=True, repr=True)
+    # Slotted: a value is a fixed block of fields, not a dict, which halves
+    # what making one costs (the native side fills the slots directly).
+    cls = dataclasses.make_dataclass(name, [py for py, _ in fields], eq=True, repr=True, slots=True)
     cls.__wit_fields__ = dict(fields)  # type: ignore[attr-defined]
     # This __init__ only sets the fields, so while the class has it the native
     # side may make values without calling it (a subclass is not plain).

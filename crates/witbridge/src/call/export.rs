@@ -179,11 +179,7 @@ impl Receive for Results<'_> {
     fn receive(&mut self, results: &Tape) -> wasmtime::Result<()> {
         // The call may have let go of the GIL while the guest ran.
         Python::attach(|py| {
-            let mut cx = Mat {
-                owner: Some(self.owner),
-                table: self.hosts,
-                lists: self.lists,
-            };
+            let mut cx = Mat::new(Some(self.owner), self.hosts, self.lists);
             match self
                 .sig
                 .materialize_result(py, &mut results.reader(), &mut cx)

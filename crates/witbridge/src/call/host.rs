@@ -111,11 +111,7 @@ impl HostFunction {
         if let Target::Forward(export) = &self.target {
             return Ok(call_staged(py, export.get(), args)?);
         }
-        let mut cx = Mat {
-            owner: None,
-            table: &self.hosts,
-            lists: self.lists,
-        };
+        let mut cx = Mat::new(None, &self.hosts, self.lists);
         let values = self.sig.materialize_args(py, &mut args.reader(), &mut cx)?;
         let returned = match &self.target {
             Target::Call(callable) => callable.bind(py).call1(PyTuple::new(py, values)?),

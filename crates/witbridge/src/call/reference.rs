@@ -49,11 +49,7 @@ pub fn call_export(
     })?;
     let tape = reference::from_vals(resolve, &sig.types.results, &results, &mut state.store)
         .map_err(internal)?;
-    let mut cx = Mat {
-        owner: Some(&function.instance),
-        table: &instance.hosts,
-        lists: instance.lists,
-    };
+    let mut cx = Mat::new(Some(&function.instance), &instance.hosts, instance.lists);
     sig.materialize_result(py, &mut tape.reader(), &mut cx)
         .map_err(|fault| Failure::Raised(fault.into_pyerr()))
 }

@@ -118,8 +118,13 @@ impl Builder<'_, '_> {
                     .getattr("__dict__")?
                     .get_item("__wit_plain__");
                 let plain_init = own.ok().map(Bound::unbind);
+                let slots = match plain_init {
+                    Some(_) => super::record::slot_offsets(class.bind(py), &fields)?,
+                    None => None,
+                };
                 Converter::Record(RecordConverter {
                     plain_init,
+                    slots,
                     expected: format!(
                         "record {wit} ({class_name}, a dict or an object with attributes {})",
                         attrs.join(", ")

@@ -171,4 +171,35 @@ pub struct Mat<'a> {
     pub owner: Option<&'a Py<Instance>>,
     pub table: &'a Mutex<HostTable>,
     pub lists: ListMode,
+    /// Which record converters found their class plain in this call (see
+    /// [`Mat::plain`]), by address.
+    plain: Vec<(usize, bool)>,
+}
+
+impl<'a> Mat<'a> {
+    pub fn new(
+        owner: Option<&'a Py<Instance>>,
+        table: &'a Mutex<HostTable>,
+        lists: ListMode,
+    ) -> Self {
+        Mat {
+            owner,
+            table,
+            lists,
+            plain: Vec::new(),
+        }
+    }
+
+    /// Whether the record class of the converter at `key` is still plain,
+    /// asking `ask` once per call: a list of 10,000 records looks the
+    /// class's `__init__` up once, not 10,000 times. Nothing the user wrote
+    /// runs while one call's values are made, so the answer holds.
+    pub fn plain(&mut self, key: usize, ask: impl FnOnce() -> PyResult<bool>) -> PyResult<bool> {
+        if let Some(&(_, plain)) = self.plain.iter().find(|(k, _)| *k == key) {
+            return Ok(plain);
+        }
+        let plain = ask()?;
+        self.plain.push((key, plain));
+        Ok(plain)
+    }
 }

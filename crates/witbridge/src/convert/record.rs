@@ -5,6 +5,7 @@
 //! or the WIT field names.
 
 use pyo3::exceptions::PyAttributeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use witbridge_core::abi::TapeReader;
@@ -29,6 +30,9 @@ pub struct RecordConverter {
     /// without running it, which costs a third as much.
     pub plain_init: Option<Py<PyAny>>,
     pub fields: Vec<Field>,
+    /// Where each field's slot is in an instance of `class` (see
+    /// [`slot_offsets`]), when its instances are plain blocks of slots.
+    pub slots: Option<Box<[usize]>>,
     /// `record point (Point, a dict or an object with attributes x, y)`.
     pub expected: String,
 }
@@ -38,6 +42,31 @@ impl RecordConverter {
         if let Ok(dict) = obj.downcast::<PyDict>() {
             return self.prepare_dict(dict, cx);
         }
+        let py = obj.py();
+        if let Some(slots) = &self.slots
+            && obj.get_type().is(self.class.bind(py))
+        {
+            // The class's own instance (not a subclass's, which may have
+            // properties): its fields are read where they are.
+            for (field, &at) in self.fields.iter().zip(slots) {
+                match read_slot(obj, at) {
+                    Some(value) => self.prepare_field(field, &value, cx)?,
+                    // A deleted field: the attribute lookups say which. (What
+                    // was staged meanwhile goes with the refused call.)
+                    None => return self.prepare_attributes(obj, cx),
+                }
+            }
+            return Ok(());
+        }
+        self.prepare_attributes(obj, cx)
+    }
+
+    /// Stages the fields of any object with attributes of their names.
+    fn prepare_attributes(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        cx: &mut Prep<'_>,
+    ) -> Result<(), ConvError> {
         let py = obj.py();
         for field in &self.fields {
             let name = field.py_name.bind(py);
@@ -124,14 +153,29 @@ impl RecordConverter {
     ) -> Result<Bound<'py, PyAny>, Fault> {
         let class = self.class.bind(py);
         let plain = match &self.plain_init {
-            Some(init) => class.getattr(pyo3::intern!(py, "__init__"))?.is(init),
+            Some(init) => cx.plain(self as *const Self as usize, || {
+                Ok(class.getattr(pyo3::intern!(py, "__init__"))?.is(init))
+            })?,
             None => false,
         };
         if plain {
             let obj = new_object(class)?;
-            for field in &self.fields {
-                let value = field.conv.materialize(py, src, cx)?;
-                obj.setattr(field.py_name.bind(py), value)?;
+            match &self.slots {
+                Some(slots) => {
+                    for (field, &at) in self.fields.iter().zip(slots) {
+                        let value = field.conv.materialize(py, src, cx)?;
+                        // SAFETY: `at` is where `class`'s instances keep
+                        // this field (`slot_offsets` found it), and `obj`
+                        // is a new instance of `class` itself.
+                        unsafe { fill_slot(&obj, at, value) };
+                    }
+                }
+                None => {
+                    for field in &self.fields {
+                        let value = field.conv.materialize(py, src, cx)?;
+                        obj.setattr(field.py_name.bind(py), value)?;
+                    }
+                }
             }
             return Ok(obj);
         }
@@ -159,4 +203,76 @@ fn new_object<'py>(class: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
         let raw = new(class.as_type_ptr(), no_args.as_ptr(), std::ptr::null_mut());
         Bound::from_owned_ptr_or_err(py, raw)
     }
+}
+
+/// The object pointer `at` bytes into `obj`'s struct.
+fn slot(obj: &Bound<'_, PyAny>, at: usize) -> *mut *mut ffi::PyObject {
+    // SAFETY (of the callers' dereferences): `slot_offsets` only gives
+    // offsets inside an instance's `__basicsize__`, pointer-aligned.
+    obj.as_ptr().cast::<u8>().wrapping_add(at).cast()
+}
+
+/// The value in the slot `at` of `obj`, an instance of the class whose
+/// offsets these are; `None` if the field was deleted.
+fn read_slot<'py>(obj: &Bound<'py, PyAny>, at: usize) -> Option<Bound<'py, PyAny>> {
+    // SAFETY: see `slot`; a slot holds NULL or a strong reference, and the
+    // new reference made here keeps the value alive whatever later
+    // conversions do to `obj`.
+    unsafe {
+        let value = *slot(obj, at);
+        (!value.is_null()).then(|| Bound::from_borrowed_ptr(obj.py(), value))
+    }
+}
+
+/// Puts `value` in the slot `at` of `obj`, a new instance of the class whose
+/// offsets these are.
+///
+/// # Safety
+/// `at` must be one of [`slot_offsets`]'s offsets for `obj`'s exact class.
+unsafe fn fill_slot(obj: &Bound<'_, PyAny>, at: usize, value: Bound<'_, PyAny>) {
+    // SAFETY: the caller's promise; the slot's old value, if any, is ours to
+    // release (a new instance's slots are NULL).
+    unsafe {
+        let place = slot(obj, at);
+        let old = std::mem::replace(&mut *place, value.into_ptr());
+        if !old.is_null() {
+            ffi::Py_DECREF(old);
+        }
+    }
+}
+
+/// Where `class`'s instances keep each field, when they are plain blocks of
+/// slots (a slotted dataclass, as `_classes.make_record` makes): found by
+/// setting each field of one instance to an object of its own and looking
+/// for it. `None` (so attributes are used) when the class has a `__dict__`
+/// or any field isn't found exactly once.
+pub fn slot_offsets(class: &Bound<'_, PyType>, fields: &[Field]) -> PyResult<Option<Box<[usize]>>> {
+    let py = class.py();
+    if class.getattr("__dictoffset__")?.extract::<isize>()? != 0 {
+        return Ok(None);
+    }
+    let size: usize = class.getattr("__basicsize__")?.extract()?;
+    let obj = new_object(class)?;
+    let object = py.get_type::<pyo3::types::PyAny>();
+    let marks = fields
+        .iter()
+        .map(|field| {
+            let mark = object.call0()?;
+            obj.setattr(field.py_name.bind(py), &mark)?;
+            Ok(mark)
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let word = std::mem::size_of::<*mut ffi::PyObject>();
+    let mut offsets = Vec::with_capacity(fields.len());
+    for mark in &marks {
+        let mut found = (std::mem::size_of::<ffi::PyObject>()..size)
+            .step_by(word)
+            // SAFETY: inside the instance's struct, pointer-aligned.
+            .filter(|&at| unsafe { *slot(&obj, at) } == mark.as_ptr());
+        match (found.next(), found.next()) {
+            (Some(at), None) => offsets.push(at),
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(offsets.into()))
 }
