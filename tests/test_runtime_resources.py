@@ -5,6 +5,8 @@ behaviour of `tests/runtime/` in bytecodealliance/wit-bindgen 0.46. Where
 upstream composes a guest with a `leaf` (which implements what the guest
 imports) and a `runner` (which calls its exports and asserts), Python plays
 both: the classes below are the leaves, the assertions the runners'.
+Where a world also has a C guest (fixtures/guests/c/*.c, wit-bindgen's C
+generator, built from the same WIT), its tests run against both.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ WASM = Path(__file__).resolve().parents[1] / "fixtures" / "wasm"
 
 def load(name: str, **kw: Any) -> witbridge.Instance:
     return witbridge.load(WASM / f"{name}.component.wasm", **kw)
+
+
+def guests(world: str) -> pytest.MarkDecorator:
+    """Run a test once per toolchain's guest of `world`: `rt_WORLD` (Rust) and `c_WORLD` (C)."""
+    return pytest.mark.parametrize("guest", [f"rt_{world}", f"c_{world}"])
 
 
 def ns(inst: witbridge.Instance, name: str) -> Any:
@@ -124,13 +131,15 @@ class Y:
         return Y(y.a + a)
 
 
+@guests("resources")
 @pytest.mark.parametrize("key", ["y", "Y"])
-def test_interface_resource_spellings(key: str) -> None:
-    inst = load("rt_resources", imports={"imports": {key: Y}})
+def test_interface_resource_spellings(guest: str, key: str) -> None:
+    inst = load(guest, imports={"imports": {key: Y}})
     assert ns(inst, "exports").test_imports() is None
 
 
-def test_snake_case_resource_name_in_imports() -> None:
+@guests("resource_import_export")
+def test_snake_case_resource_name_in_imports(guest: str) -> None:
     class Thing:
         def __init__(self, v: int) -> None:
             self.v = v + 10
@@ -147,7 +156,7 @@ def test_snake_case_resource_name_in_imports() -> None:
 
     for key in ("thing", "Thing"):
         inst = load(
-            "rt_resource_import_export",
+            guest,
             imports={"test:resource-import-and-export/test": {key: Thing}, "toplevel-import": lambda a: a},
         )
         assert inst.test.Thing(1).foo() == 1 + 1 + 10 + 2
@@ -164,9 +173,9 @@ def test_missing_interface_resource_says_how() -> None:
 # --- The `resources` world -----------------------------------------------------
 
 
-@pytest.fixture
-def resources() -> Any:
-    return ns(load("rt_resources", imports={"imports": {"y": Y}}), "exports")
+@pytest.fixture(params=["rt_resources", "c_resources"])
+def resources(request: pytest.FixtureRequest) -> Any:
+    return ns(load(request.param, imports={"imports": {"y": Y}}), "exports")
 
 
 def test_resources_x(resources: Any) -> None:
@@ -266,7 +275,8 @@ class LeafThing:
         return LeafThing(a.foo() + b.foo() + 4)
 
 
-def test_resource_import_and_export() -> None:
+@guests("resource_import_export")
+def test_resource_import_and_export(guest: str) -> None:
     seen: list[LeafThing] = []
 
     def toplevel_import(a: LeafThing) -> LeafThing:
@@ -274,7 +284,7 @@ def test_resource_import_and_export() -> None:
         return a
 
     inst = load(
-        "rt_resource_import_export",
+        guest,
         imports={"test:resource-import-and-export/test": {"thing": LeafThing}, "toplevel-import": toplevel_import},
     )
     thing1 = inst.test.Thing(42)
@@ -333,8 +343,9 @@ def test_resource_floats() -> None:
 # --- Resources in every position ------------------------------------------------
 
 
-def test_resource_aggregates() -> None:
-    ns = load("rt_resource_aggregates").to_test
+@guests("resource_aggregates")
+def test_resource_aggregates(guest: str) -> None:
+    ns = load(guest).to_test
     T = ns.Thing
     borrowed = [T(v) for v in (1, 2, 3, 4, 5, 6, 7, 8)]
     total = ns.foo(
@@ -411,8 +422,9 @@ def test_resource_borrow() -> None:
     assert thing.alive
 
 
-def test_resource_borrow_in_record() -> None:
-    ns = load("rt_resource_borrow_in_record").to_test
+@guests("resource_borrow_in_record")
+def test_resource_borrow_in_record(guest: str) -> None:
+    ns = load(guest).to_test
     thing1, thing2 = ns.Thing("Bonjour"), ns.Thing("mon cher")
     result = ns.test([ns.Foo(thing=thing1), ns.Foo(thing=thing2)])
     assert [t.get() for t in result] == ["Bonjour new test get", "mon cher new test get"]
