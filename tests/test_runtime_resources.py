@@ -219,6 +219,25 @@ def test_resources_test_imports(resources: Any) -> None:
     assert resources.test_imports() is None
 
 
+@guests("resources")
+def test_resources_guest_drops_the_ys_it_owns(guest: str) -> None:
+    dropped: list[int] = []
+
+    class CountedY(Y):
+        @staticmethod
+        def add(y: Y, a: int) -> CountedY:
+            return CountedY(y.a + a)
+
+        def drop(self) -> None:
+            dropped.append(self.a)
+
+    inst = load(guest, imports={"imports": {"y": CountedY}})
+    assert ns(inst, "exports").test_imports() is None
+    # The three ys that `add` returned, each dropped by the guest at the end
+    # of test-imports; the three it moved into `add` became the host's again.
+    assert sorted(dropped) == [30, 40, 50]
+
+
 # --- Item 2: one interface imported and exported --------------------------------
 
 
@@ -239,8 +258,9 @@ class HostThing:
         return bytes(data) + b" HostThing.baz"
 
 
-def test_resource_with_lists() -> None:
-    inst = load("rt_resource_with_lists", imports={"test:resource-with-lists/test": {"thing": HostThing}})
+@guests("resource_with_lists")
+def test_resource_with_lists(guest: str) -> None:
+    inst = load(guest, imports={"test:resource-with-lists/test": {"thing": HostThing}})
     thing = inst.test.Thing(b"Hi")
     assert thing.foo() == b"Hi Thing HostThing HostThing.foo Thing.foo"
     thing.bar(b"Hola")
@@ -248,8 +268,9 @@ def test_resource_with_lists() -> None:
     assert inst.test.Thing.baz(b"Ohayo Gozaimas") == b"Ohayo Gozaimas Thing.baz HostThing.baz Thing.baz again"
 
 
-def test_imported_and_exported_classes_stay_apart() -> None:
-    inst = load("rt_resource_with_lists", imports={"test:resource-with-lists/test": {"thing": HostThing}})
+@guests("resource_with_lists")
+def test_imported_and_exported_classes_stay_apart(guest: str) -> None:
+    inst = load(guest, imports={"test:resource-with-lists/test": {"thing": HostThing}})
     thing = inst.test.Thing(b"x")
     # The export's class is the guest's; the host's class is the user's own.
     assert isinstance(thing, witbridge.Resource)
@@ -301,6 +322,34 @@ def test_resource_import_and_export(guest: str) -> None:
     assert seen == [mine]
 
 
+@guests("resource_import_export")
+def test_resource_import_and_export_drops(guest: str) -> None:
+    dropped: list[int] = []
+
+    class CountedLeafThing(LeafThing):
+        @staticmethod
+        def baz(a: LeafThing, b: LeafThing) -> CountedLeafThing:
+            return CountedLeafThing(a.foo() + b.foo() + 4)
+
+        def drop(self) -> None:
+            dropped.append(self.v)
+
+    inst = load(
+        guest,
+        imports={"test:resource-import-and-export/test": {"thing": CountedLeafThing}, "toplevel-import": lambda a: a},
+    )
+    thing1, thing2 = inst.test.Thing(42), inst.test.Thing(81)
+    thing3 = inst.test.Thing.baz(thing1, thing2)
+    # baz moved the two inner things back to the host (not dropped) and
+    # dropped the one the host's baz returned, 44 + 85 + 4 + 1 + 2.
+    assert dropped == [136]
+    assert not thing1.alive
+    assert not thing2.alive
+    # Dropping the guest's thing drops the host thing it wraps: 138 + 1 + 1 + 2 + 2 = 144.
+    thing3.drop()
+    assert dropped == [136, 144]
+
+
 class ImportsFloat:
     """The `float` of the `imports` interface (upstream's leaf)."""
 
@@ -325,9 +374,10 @@ class FloatOfTest:
         return self.v + 3.0
 
 
-def test_resource_floats() -> None:
+@guests("resource_floats")
+def test_resource_floats(guest: str) -> None:
     inst = load(
-        "rt_resource_floats",
+        guest,
         imports={"imports": {"float": ImportsFloat}, "test:resource-floats/test": {"float": FloatOfTest}},
     )
     # The root export borrows two imported floats and returns a new one.
@@ -415,8 +465,9 @@ def test_resource_alias_redux() -> None:
     assert (r1.get(), r2.get()) == ("Ciao GuestThing GuestThing.get", "Aloha GuestThing GuestThing.get")
 
 
-def test_resource_borrow() -> None:
-    ns = load("rt_resource_borrow").to_test
+@guests("resource_borrow")
+def test_resource_borrow(guest: str) -> None:
+    ns = load(guest).to_test
     thing = ns.Thing(42)
     assert ns.foo(thing) == 42 + 1 + 2
     assert thing.alive
