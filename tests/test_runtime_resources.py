@@ -62,9 +62,10 @@ def consume(x: TheResource) -> int:
     return x.v
 
 
+@guests("toplevel")
 @pytest.mark.parametrize("spelling", ["the-resource", "the_resource", "TheResource"])
-def test_root_resource_by_imports(spelling: str) -> None:
-    inst = load("rt_toplevel", imports={spelling: TheResource, "consume": consume})
+def test_root_resource_by_imports(guest: str, spelling: str) -> None:
+    inst = load(guest, imports={spelling: TheResource, "consume": consume})
     # 1 * 100 + make(2) * 10 + consume(the-resource(3))
     assert cast(Any, inst).run(1) == 123
     assert inst.peek(TheResource(7)) == 8
@@ -73,21 +74,23 @@ def test_root_resource_by_imports(spelling: str) -> None:
     assert fresh.v == 5
 
 
+@guests("toplevel")
 @pytest.mark.parametrize("spelling", ["the-resource", "the_resource", "TheResource"])
-def test_root_resource_by_define_resource(spelling: str) -> None:
+def test_root_resource_by_define_resource(guest: str, spelling: str) -> None:
     linker = witbridge.Linker()
     linker.define_resource("", spelling, TheResource)
     linker.define_func("consume", consume)
-    inst = linker.instantiate(witbridge.Component.from_file(WASM / "rt_toplevel.component.wasm"))
+    inst = linker.instantiate(witbridge.Component.from_file(WASM / f"{guest}.component.wasm"))
     TheResource.dropped.clear()
     assert cast(Any, inst).run(2) == 234
     # The guest dropped the two it made and kept; consume's own went to Python.
     assert sorted(TheResource.dropped) == [2, 3]
 
 
-def test_root_resource_missing_is_a_resource_in_the_link_error() -> None:
+@guests("toplevel")
+def test_root_resource_missing_is_a_resource_in_the_link_error(guest: str) -> None:
     with pytest.raises(witbridge.LinkError) as info:
-        load("rt_toplevel", imports={"consume": consume})
+        load(guest, imports={"consume": consume})
     message = str(info.value)
     assert "1 import that nothing provides" in message
     assert "resource the-resource (at the root of the world)" in message

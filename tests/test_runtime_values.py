@@ -117,17 +117,19 @@ class StringsLeaf:
         return s
 
 
-def test_strings_runner_asserts_pass() -> None:
+@guests("strings_runner")
+def test_strings_runner_asserts_pass(guest: str) -> None:
     leaf = StringsLeaf()
-    inst = load("rt_strings_runner", imports={"test:strings/to-test": leaf})
+    inst = load(guest, imports={"test:strings/to-test": leaf})
     cast(Any, inst).run()
     assert leaf.basic == ["latin utf16"]
 
 
-def test_strings_runner_traps_on_a_wrong_answer() -> None:
+@guests("strings_runner")
+def test_strings_runner_traps_on_a_wrong_answer(guest: str) -> None:
     leaf = StringsLeaf()
     leaf.return_unicode = lambda: "wrong"  # type: ignore[method-assign]
-    inst = load("rt_strings_runner", imports={"test:strings/to-test": leaf})
+    inst = load(guest, imports={"test:strings/to-test": leaf})
     with pytest.raises(witbridge.Trap):
         cast(Any, inst).run()
 
