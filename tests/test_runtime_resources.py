@@ -440,8 +440,9 @@ def test_resource_aggregates(guest: str) -> None:
     )
 
 
-def test_resource_alias() -> None:
-    inst = load("rt_resource_alias")
+@guests("resource_alias")
+def test_resource_alias(guest: str) -> None:
+    inst = load(guest)
     e1, e2 = inst.e1, inst.e2
     x = e1.X(42)
     [back] = e1.a(e1.Foo(x=x))
@@ -457,8 +458,9 @@ def test_resource_alias() -> None:
     assert e2.Foo(x=e1.X(1)).x is not None
 
 
-def test_resource_alias_redux() -> None:
-    inst = load("rt_resource_alias_redux")
+@guests("resource_alias_redux")
+def test_resource_alias_redux(guest: str) -> None:
+    inst = load(guest)
     a1, a2, the_test = inst.resource_alias1, inst.resource_alias2, inst.the_test
     [r] = the_test.test([a1.Thing("Ni Hao")])
     assert r.get() == "Ni Hao GuestThing GuestThing.get"
