@@ -66,6 +66,33 @@ def test_lists_wrong_argument_traps_in_the_guest(guest: str) -> None:
         inst.to_test.list_param([1, 2, 3])
 
 
+def test_lists_bad_arguments_leave_the_guest_as_it_was(lists: Any) -> None:
+    before = lists.allocated_bytes()
+    with pytest.raises(TypeError, match=r"a\[2\]: expected string"):
+        lists.list_param3(["foo", "bar", 3])
+    with pytest.raises(ValueError, match="lone surrogate"):
+        lists.list_param3(["foo", "bar", "\ud800"])
+    with pytest.raises(TypeError, match=r"a\[2000\]"):
+        lists.list_param3(["foo", "bar"] * 1000 + [None])
+    # Refused before anything reached the guest: no allocation, no trap.
+    assert lists.allocated_bytes() == before
+    lists.list_param3(["foo", "bar", "baz"])
+
+
+def test_c_core_modules_load_as_clang_wrote_them() -> None:
+    # wasm32-wasi reactor modules with wit-bindgen's component-type section:
+    # witbridge applies the preview 1 reactor adapter when it loads them.
+    lists = witbridge.load(WASM / "c_lists.wasm").to_test
+    before = lists.allocated_bytes()
+    assert lists.list_result3() == ["hello,", "world!"]
+    assert lists.list_minmax64([0, 2**64 - 1], [-(2**63), 2**63 - 1]) == ([0, 2**64 - 1], [-(2**63), 2**63 - 1])
+    assert lists.allocated_bytes() == before
+    strings = witbridge.load(WASM / "c_strings.wasm").to_test  # its strings are UTF-16
+    strings.take_basic("latin utf16")
+    assert strings.return_unicode() == "🚀🚀🚀 𠈄𓀀"
+    assert strings.roundtrip("é ⚑ 🚀") == "é ⚑ 🚀"
+
+
 def test_lists_minmax(lists: Any) -> None:
     for bits, f in ((8, lists.list_minmax8), (16, lists.list_minmax16), (32, lists.list_minmax32)):
         u, s = [0, (1 << bits) - 1], [-(1 << (bits - 1)), (1 << (bits - 1)) - 1]
