@@ -18,10 +18,15 @@ are fine) changes that; Markdown renderers hide it:
   the page's test is reported as skipped, naming the blocks left out, when
   it can't;
 - ``<!-- exit N -->`` (``sh`` only): the block must exit with status N;
+- ``<!-- timeout SECONDS -->`` (``sh`` only): the block may run that long
+  (else 300 seconds), for installs and builds;
 - ``<!-- output -->`` before a ``text`` block: that block is exactly what the
   block before it wrote to stdout (``print`` for Python, everything the
   process wrote for ``sh``; a guest's inherited stdout goes around
-  ``print`` and is not part of a Python block's output).
+  ``print`` and is not part of a Python block's output);
+- ``<!-- file PATH -->`` (any language): the block is the whole text of the
+  file PATH (relative to the repository root), which later blocks use; it
+  is checked against the file, never run.
 """
 
 from __future__ import annotations
@@ -56,7 +61,14 @@ class Block:
 
     @property
     def runs(self) -> bool:
-        return self.lang in _RUN and "not run" not in self.directives
+        return self.lang in _RUN and "not run" not in self.directives and self.file is None
+
+    @property
+    def file(self) -> str | None:
+        for d in self.directives:
+            if d.startswith("file "):
+                return d.split(maxsplit=1)[1]
+        return None
 
     @property
     def requires(self) -> list[str]:
@@ -68,6 +80,13 @@ class Block:
             if d.startswith("exit "):
                 return int(d.split()[1])
         return 0
+
+    @property
+    def timeout(self) -> float:
+        for d in self.directives:
+            if d.startswith("timeout "):
+                return float(d.split()[1])
+        return 300
 
     @property
     def is_output(self) -> bool:
@@ -121,7 +140,7 @@ def run_sh(block: Block, where: str) -> str:
         env={**os.environ, "PYTHON": sys.executable},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=block.timeout,
         check=False,
     )
     if done.returncode != block.expected_exit:
@@ -145,7 +164,7 @@ def run_page(path: Path) -> list[str]:
     os.chdir(ROOT)
     try:
         for block in code_blocks(path):
-            where = f"{path.relative_to(ROOT)}:{block.line}"
+            where = f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{block.line}"
             if block.is_output:
                 if previous_output is not None and block.code != previous_output:
                     raise AssertionError(
@@ -155,6 +174,13 @@ def run_page(path: Path) -> list[str]:
                 previous_output = None
                 continue
             previous_output = None
+            if block.file is not None:
+                shown = ROOT / block.file
+                if not shown.is_file():
+                    raise AssertionError(f"{where}: the block shows {block.file}, which does not exist")
+                if block.code != shown.read_text():
+                    raise AssertionError(f"{where}: the block differs from {block.file}")
+                continue
             if not block.runs:
                 continue
             missing = [m for m in block.requires if importlib.util.find_spec(m) is None]

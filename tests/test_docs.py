@@ -11,14 +11,32 @@ from .markdown_examples import ROOT, code_blocks, run_page
 
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
+# Pages whose commands build guests with real toolchains: minutes on a first run.
+SLOW_PAGES = {"writing-a-guest.md"}
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 def test_there_are_pages() -> None:
     assert {"README.md", "getting-started.md", "types.md"} <= {p.name for p in PAGES}
+    assert {p.name for p in PAGES} >= SLOW_PAGES
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_a_shown_file_must_match(tmp_path: Path) -> None:
+    shown = tmp_path / "shown.txt"
+    shown.write_text("one\n")
+    page = tmp_path / "page.md"
+    page.write_text(f"<!-- file {shown} -->\n```text\none\n```\n")
+    assert run_page(page) == []
+    shown.write_text("two\n")
+    with pytest.raises(AssertionError, match="differs from"):
+        run_page(page)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [pytest.param(p, marks=[pytest.mark.slow] if p.name in SLOW_PAGES else []) for p in PAGES],
+    ids=[p.name for p in PAGES],
+)
 def test_examples_run(page: Path) -> None:
     skipped = run_page(page)
     if skipped:
