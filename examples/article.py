@@ -1,9 +1,16 @@
 """The article's example through witbridge.
 
-The article (shared/seed) calls a wit-bindgen guest from Python with about
-sixty lines of pointer arithmetic: mangled export names, `cabi_realloc`,
-`struct.unpack` of (ptr, len) pairs, `cabi_post_*`. Here is the same program
-with witbridge, printing the article's results line by line.
+The article *WebAssembly interaction with a Python Host* calls a Rust guest,
+built with wit-bindgen, from Python through wasmtime-py's core API. The
+guest exports the WIT interface `xyz:machine/machine-interface` (get-u32,
+get-str, get-vec, run, count-symbols) as a core module, and the article's
+host does the canonical ABI by hand: it finds each function by its mangled
+export name (`xyz:machine/machine-interface#get-str`), writes a string
+argument into memory it allocates with the guest's `cabi_realloc`, reads
+string and list results with `struct.unpack` of the (ptr, len) pair a result
+points to, and calls `cabi_post_*` to free them. docs/getting-started.md
+shows that code; here is the same program with witbridge, printing the
+article's results line by line.
 
 Run it from the repository root: `python examples/article.py`.
 """

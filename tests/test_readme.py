@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .markdown_examples import ROOT, Block, code_blocks, run_python
@@ -24,3 +26,14 @@ def test_readme_examples_run_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "package xyz:machine" in printed, "the tour prints the component's WIT"
     assert "DEBUG hello" in printed
     assert "closed notes.txt" in printed
+
+
+def test_the_repository_stands_on_its_own() -> None:
+    """Nothing a reader is sent to lies outside the repository (such as ../shared)."""
+    texts = [README, ROOT / "examples" / "article.py", *sorted((ROOT / "docs").glob("*.md"))]
+    for path in texts:
+        assert "../shared" not in path.read_text(), path
+        assert "shared/seed" not in path.read_text(), path
+    for link in re.findall(r"\]\(([^)\s]+)\)", README.read_text()):
+        if "://" not in link:
+            assert (ROOT / link.partition("#")[0]).exists(), f"README links to {link}, which does not exist"
