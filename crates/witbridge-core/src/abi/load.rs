@@ -15,7 +15,7 @@ use wasmtime::component::{Lift, ResourceAny, ResourceDynamic, ResourceType};
 use super::scope;
 use super::strings::UTF16_TAG;
 use super::tape::{Handle, Tape, Text};
-use super::{flat_count, scalar_size};
+use super::{field_offsets, flat_count, scalar_size};
 
 /// What the host allows a guest that hands it values.
 #[derive(Debug, Clone, Default)]
@@ -432,6 +432,17 @@ impl<'m> Loader<'m> {
         self.charge(len.saturating_mul(size.max(1)))?;
         if scalar_size(&element).is_none() {
             tape.push_word(len as u64);
+            if let Some(fields) = field_offsets(self.types, &element) {
+                // A hint, capped: the words grow as they come past it.
+                tape.reserve_words(len.saturating_mul(fields.len()).min(1 << 20));
+                for index in 0..len {
+                    let at = ptr + index * size;
+                    for &(field_at, ty) in &fields {
+                        self.mem(cx, ty, at + field_at, tape)?;
+                    }
+                }
+                return Ok(());
+            }
             for index in 0..len {
                 self.mem(cx, element, ptr + index * size, tape)?;
             }

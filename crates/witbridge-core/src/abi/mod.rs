@@ -65,6 +65,27 @@ fn flat_count(types: &ComponentTypes, ty: &InterfaceType) -> usize {
     usize::from(types.canonical_abi(ty).flat_count.unwrap_or(u8::MAX))
 }
 
+/// Where each field of a record or tuple type `ty` is stored, from the start
+/// of one value, with its type; `None` for every other type. Worked out once
+/// for a list of them, rather than once per element.
+fn field_offsets(
+    types: &ComponentTypes,
+    ty: &InterfaceType,
+) -> Option<Vec<(usize, InterfaceType)>> {
+    let fields: Vec<InterfaceType> = match ty {
+        InterfaceType::Record(i) => types[*i].fields.iter().map(|f| f.ty).collect(),
+        InterfaceType::Tuple(i) => types[*i].types.to_vec(),
+        _ => return None,
+    };
+    let mut at = 0;
+    Some(
+        fields
+            .into_iter()
+            .map(|ty| (types.canonical_abi(&ty).next_field32_size(&mut at), ty))
+            .collect(),
+    )
+}
+
 /// An error that means witbridge itself is wrong, never the guest or the
 /// caller; still an error rather than a panic.
 #[cold]

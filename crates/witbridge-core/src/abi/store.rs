@@ -14,7 +14,7 @@ use wasmtime::component::Lower;
 
 use super::strings::{self, UTF16_TAG};
 use super::tape::{Handle, TapeReader, Text};
-use super::{flat_count, internal, scalar_size};
+use super::{field_offsets, flat_count, internal, scalar_size};
 
 /// Flat core values being written, in order.
 pub struct FlatOut<'d> {
@@ -437,6 +437,15 @@ impl<'a, 'cx, T: 'static> Storer<'a, 'cx, T> {
         let len = usize::try_from(src.word()?)?;
         let total = too_long(len.checked_mul(size), u32::MAX as usize)?;
         let ptr = self.alloc(align, total)?;
+        if let Some(fields) = field_offsets(self.types, &element) {
+            for index in 0..len {
+                let at = ptr + index * size;
+                for &(field_at, ty) in &fields {
+                    self.mem(ty, src, at + field_at)?;
+                }
+            }
+            return Ok((ptr as u32, len as u32));
+        }
         for index in 0..len {
             self.mem(element, src, ptr + index * size)?;
         }

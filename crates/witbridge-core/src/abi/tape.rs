@@ -157,6 +157,11 @@ impl Tape {
         self.words.push(word);
     }
 
+    /// Room for `more` words, when their number is known ahead.
+    pub fn reserve_words(&mut self, more: usize) {
+        self.words.reserve(more);
+    }
+
     /// A run borrowed from outside the tape.
     ///
     /// # Safety
