@@ -38,6 +38,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,7 +138,13 @@ def run_sh(block: Block, where: str) -> str:
     done = subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", _SH_PRELUDE + block.code],
         cwd=ROOT,
-        env={**os.environ, "PYTHON": sys.executable},
+        # The tools installed with the test extras (componentize-py, wasm-tools) are on PATH, as in an
+        # activated virtual environment.
+        env={
+            **os.environ,
+            "PYTHON": sys.executable,
+            "PATH": os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")]),
+        },
         capture_output=True,
         text=True,
         timeout=block.timeout,
