@@ -10,13 +10,12 @@ is missing in one line instead. Everything else is maturin's own
 
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
 import subprocess
 from collections.abc import Mapping
 from typing import Any
-
-import maturin  # type: ignore[import-untyped]
 
 # crates' rust-version in Cargo.toml (wasmtime 48 needs it).
 RUST_VERSION = (1, 95)
@@ -47,45 +46,43 @@ def check_rust() -> None:
 ConfigSettings = Mapping[str, Any] | None
 
 
-def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> list[str]:
+def _maturin() -> Any:
+    """maturin's backend, once Rust is known to be there (imported late: the check needs nothing)."""
     check_rust()
-    return list(maturin.get_requires_for_build_wheel(config_settings))
+    return importlib.import_module("maturin")
+
+
+def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> list[str]:
+    return list(_maturin().get_requires_for_build_wheel(config_settings))
 
 
 def get_requires_for_build_editable(config_settings: ConfigSettings = None) -> list[str]:
-    check_rust()
-    return list(maturin.get_requires_for_build_editable(config_settings))
+    return list(_maturin().get_requires_for_build_editable(config_settings))
 
 
 def get_requires_for_build_sdist(config_settings: ConfigSettings = None) -> list[str]:
-    check_rust()
-    return list(maturin.get_requires_for_build_sdist(config_settings))
+    return list(_maturin().get_requires_for_build_sdist(config_settings))
 
 
 def prepare_metadata_for_build_wheel(metadata_directory: str, config_settings: ConfigSettings = None) -> str:
-    check_rust()
-    return str(maturin.prepare_metadata_for_build_wheel(metadata_directory, config_settings))
+    return str(_maturin().prepare_metadata_for_build_wheel(metadata_directory, config_settings))
 
 
 def build_wheel(
     wheel_directory: str, config_settings: ConfigSettings = None, metadata_directory: str | None = None
 ) -> str:
-    check_rust()
-    return str(maturin.build_wheel(wheel_directory, config_settings, metadata_directory))
+    return str(_maturin().build_wheel(wheel_directory, config_settings, metadata_directory))
 
 
 def build_editable(
     wheel_directory: str, config_settings: ConfigSettings = None, metadata_directory: str | None = None
 ) -> str:
-    check_rust()
-    return str(maturin.build_editable(wheel_directory, config_settings, metadata_directory))
+    return str(_maturin().build_editable(wheel_directory, config_settings, metadata_directory))
 
 
 def build_sdist(sdist_directory: str, config_settings: ConfigSettings = None) -> str:
-    check_rust()
-    return str(maturin.build_sdist(sdist_directory, config_settings))
+    return str(_maturin().build_sdist(sdist_directory, config_settings))
 
 
 def prepare_metadata_for_build_editable(metadata_directory: str, config_settings: ConfigSettings = None) -> str:
-    check_rust()
-    return str(maturin.prepare_metadata_for_build_editable(metadata_directory, config_settings))
+    return str(_maturin().prepare_metadata_for_build_editable(metadata_directory, config_settings))
