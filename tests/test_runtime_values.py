@@ -10,6 +10,8 @@ the same WIT); the tests run against each.
 from __future__ import annotations
 
 import math
+import subprocess
+from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -17,7 +19,9 @@ import pytest
 
 import witbridge
 
-WASM = Path(__file__).resolve().parents[1] / "fixtures" / "wasm"
+ROOT = Path(__file__).resolve().parents[1]
+WASM = ROOT / "fixtures" / "wasm"
+PY_TARGET = ROOT / "fixtures" / "guests" / "target"
 
 F32_MAX = 3.4028234663852886e38
 
@@ -27,11 +31,26 @@ def guests(world: str) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("guest", [f"rt_{world}", f"c_{world}"])
 
 
+@cache
+def py_component(name: str) -> witbridge.Component:
+    """A componentize-py guest, built on demand (not committed) and compiled once a session."""
+    out = PY_TARGET / f"{name}.component.wasm"
+    subprocess.run([ROOT / "scripts" / "build-py-guest", name, out], check=True, timeout=1800)
+    return witbridge.Component.from_file(out)
+
+
+def py(name: str) -> Any:
+    """`name` as a parameter of the slow tests (a Python guest embeds CPython)."""
+    return pytest.param(name, marks=pytest.mark.slow)
+
+
 def load(name: str, **kw: Any) -> witbridge.Instance:
+    if name.startswith("py_"):
+        return witbridge.Linker(py_component(name).engine).instantiate(py_component(name))
     return witbridge.load(WASM / f"{name}.component.wasm", **kw)
 
 
-@pytest.fixture(scope="module", params=["rt_lists", "c_lists"])
+@pytest.fixture(scope="module", params=["rt_lists", "c_lists", py("py_lists")])
 def lists(request: pytest.FixtureRequest) -> Any:
     return load(request.param).to_test
 
@@ -193,7 +212,7 @@ def test_variants(guest: str) -> None:
     )
 
 
-@guests("options")
+@pytest.mark.parametrize("guest", ["rt_options", "c_options", py("py_options")])
 def test_options(guest: str) -> None:
     ns = load(guest).to_test
     ns.option_none_param(None)
@@ -228,7 +247,7 @@ def test_flavorful(guest: str) -> None:
     )
 
 
-@guests("many_arguments")
+@pytest.mark.parametrize("guest", ["rt_many_arguments", "c_many_arguments", py("py_many_arguments")])
 def test_many_arguments(guest: str) -> None:
     ns = load(guest).to_test
     assert ns.many_arguments(*range(1, 17)) is None
