@@ -144,20 +144,17 @@ pub fn in_guest<R: Send>(
         // The callback runs at the next tick and then at every tick.
         store.set_epoch_deadline(1);
     }
+    // SAFETY: the ticker is entered, and left, only here, with the GIL
+    // held: the lock `Ticker::enter` asks for.
+    let _running = ticker.map(|t| unsafe { t.enter() });
     match gil {
         Gil::Keep if ticker.is_some() => {
             store.data_mut().keeps_gil = true;
-            let outcome = {
-                let _running = ticker.map(Ticker::enter);
-                enter(store)
-            };
+            let outcome = enter(store);
             store.data_mut().keeps_gil = false;
             outcome
         }
-        _ => py.detach(|| {
-            let _running = ticker.map(Ticker::enter);
-            enter(store)
-        }),
+        _ => py.detach(|| enter(store)),
     }
 }
 

@@ -21,7 +21,8 @@
 //! of the caller.
 
 use std::any::Any;
-use std::cell::RefCell;
+
+use smallvec::SmallVec;
 
 use wasmtime::component::{ResourceAny, ResourceDynamic};
 
@@ -68,17 +69,26 @@ struct Run {
 /// A staged value (or several, such as a function's parameters); see the
 /// module docs.
 ///
-/// A dropped tape leaves its buffers to the next tape its thread makes (see
-/// [`Spare`]): a call makes two tapes, and a small call would otherwise
-/// spend a fifth of its time allocating and freeing their vectors.
+/// The words and runs of a small value live inside the tape itself: a call
+/// makes two tapes (its parameters and its results), and a small call would
+/// otherwise spend a fifth of its time allocating and freeing their vectors.
+/// Only a value with more than [`INLINE_WORDS`] words or [`INLINE_RUNS`]
+/// runs allocates, once, and its size then dwarfs that cost.
 pub struct Tape {
-    words: Vec<u64>,
-    runs: Vec<Run>,
+    words: SmallVec<[u64; INLINE_WORDS]>,
+    runs: SmallVec<[Run; INLINE_RUNS]>,
     arena: Vec<u8>,
     handles: Vec<Handle>,
     /// Whatever keeps the outside runs alive (host objects, buffer exports).
     keep: Vec<Box<dyn Any + Send + Sync>>,
 }
+
+/// The words a tape holds without allocating: enough for the flat
+/// parameters of nearly every function (the canonical ABI passes at most
+/// 16 flat).
+pub const INLINE_WORDS: usize = 16;
+/// The runs (strings, lists of numbers) a tape holds without allocating.
+pub const INLINE_RUNS: usize = 4;
 
 // SAFETY: the raw pointers of outside runs are only read, and
 // `push_outside`'s contract makes them valid and unchanging for as long as
@@ -93,54 +103,14 @@ impl Default for Tape {
     }
 }
 
-/// The buffers of a dropped tape, emptied, with their capacity.
-struct Spare {
-    words: Vec<u64>,
-    runs: Vec<Run>,
-    arena: Vec<u8>,
-    handles: Vec<Handle>,
-}
-
-impl Spare {
-    /// How many dropped tapes' buffers a thread keeps: enough for a call
-    /// nested in a host function nested in a call.
-    const KEPT: usize = 4;
-    /// A buffer bigger than this is freed, not kept: one large value must
-    /// not pin its memory for the rest of the thread's life.
-    const LARGEST: usize = 64 * 1024;
-
-    fn trim<T>(buffer: &mut Vec<T>) {
-        if buffer.capacity().saturating_mul(std::mem::size_of::<T>()) > Spare::LARGEST {
-            *buffer = Vec::new();
-        }
-    }
-}
-
-thread_local! {
-    static SPARES: RefCell<Vec<Spare>> = const { RefCell::new(Vec::new()) };
-}
-
 impl Tape {
     pub fn new() -> Self {
-        let spare = SPARES
-            .try_with(|spares| spares.try_borrow_mut().ok()?.pop())
-            .ok()
-            .flatten();
-        match spare {
-            Some(spare) => Tape {
-                words: spare.words,
-                runs: spare.runs,
-                arena: spare.arena,
-                handles: spare.handles,
-                keep: Vec::new(),
-            },
-            None => Tape {
-                words: Vec::new(),
-                runs: Vec::new(),
-                arena: Vec::new(),
-                handles: Vec::new(),
-                keep: Vec::new(),
-            },
+        Tape {
+            words: SmallVec::new(),
+            runs: SmallVec::new(),
+            arena: Vec::new(),
+            handles: Vec::new(),
+            keep: Vec::new(),
         }
     }
 
@@ -262,38 +232,6 @@ impl Tape {
     }
 }
 
-impl Drop for Tape {
-    fn drop(&mut self) {
-        // What the tape keeps alive goes first, outside the borrow of the
-        // spares: dropping a Python object may run code that makes tapes.
-        drop(std::mem::take(&mut self.keep));
-        if self.words.capacity() + self.runs.capacity() + self.arena.capacity() == 0 {
-            return; // nothing worth keeping (a call without arguments)
-        }
-        self.handles.clear();
-        Spare::trim(&mut self.words);
-        Spare::trim(&mut self.runs);
-        Spare::trim(&mut self.arena);
-        Spare::trim(&mut self.handles);
-        let _ = SPARES.try_with(|spares| {
-            let Ok(mut spares) = spares.try_borrow_mut() else {
-                return;
-            };
-            if spares.len() < Spare::KEPT {
-                self.words.clear();
-                self.runs.clear();
-                self.arena.clear();
-                spares.push(Spare {
-                    words: std::mem::take(&mut self.words),
-                    runs: std::mem::take(&mut self.runs),
-                    arena: std::mem::take(&mut self.arena),
-                    handles: std::mem::take(&mut self.handles),
-                });
-            }
-        });
-    }
-}
-
 /// Reads a tape front to back, in the order it was written.
 pub struct TapeReader<'t> {
     tape: &'t Tape,
@@ -385,27 +323,30 @@ mod tests {
     }
 
     #[test]
-    fn a_new_tape_is_empty_even_when_it_reuses_a_dropped_ones_buffers() {
-        let mut first = Tape::new();
-        for word in 0..100 {
-            first.push_word(word);
+    fn a_small_value_stays_inside_the_tape_and_a_large_one_still_fits() {
+        let mut small = Tape::new();
+        for word in 0..INLINE_WORDS as u64 {
+            small.push_word(word);
         }
-        first.push_copy(b"left over", Some(Text::Utf8));
-        first.keep(Box::new(String::from("kept")));
-        drop(first);
-        let second = Tape::new();
-        assert!(
-            second.words.capacity() >= 100,
-            "the buffers were not reused"
-        );
-        assert!(second.words.is_empty() && second.runs.is_empty() && second.arena.is_empty());
-        assert!(second.handles.is_empty() && second.keep.is_empty());
-        second.reader().finish().unwrap();
+        small.push_copy(b"short", Some(Text::Utf8));
+        assert!(!small.words.spilled() && !small.runs.spilled());
 
         let mut large = Tape::new();
-        large.push_copy(&vec![0; 2 * Spare::LARGEST], None);
-        drop(large);
-        assert_eq!(Tape::new().arena.capacity(), 0, "a large buffer was kept");
+        for word in 0..10_000 {
+            large.push_word(word);
+        }
+        for _ in 0..=INLINE_RUNS {
+            large.push_copy(b"run", None);
+        }
+        assert!(large.words.spilled() && large.runs.spilled());
+        let mut r = large.reader();
+        for word in 0..10_000 {
+            assert_eq!(r.word().unwrap(), word);
+        }
+        for _ in 0..=INLINE_RUNS {
+            assert_eq!(r.elements().unwrap(), b"run");
+        }
+        r.finish().unwrap();
     }
 
     #[test]
