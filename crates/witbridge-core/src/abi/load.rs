@@ -15,7 +15,7 @@ use wasmtime::component::{Lift, ResourceAny, ResourceDynamic, ResourceType};
 use super::scope;
 use super::strings::UTF16_TAG;
 use super::tape::{Handle, Tape, Text};
-use super::{field_offsets, flat_count, scalar_size};
+use super::{Leaf, field_offsets, flat_count, plain_leaves, scalar_size};
 
 /// What the host allows a guest that hands it values.
 #[derive(Debug, Clone, Default)]
@@ -432,6 +432,17 @@ impl<'m> Loader<'m> {
         self.charge(len.saturating_mul(size.max(1)))?;
         if scalar_size(&element).is_none() {
             tape.push_word(len as u64);
+            if let Some(leaves) = plain_leaves(self.types, &element) {
+                tape.reserve_words(len.saturating_mul(leaves.len()).min(1 << 20));
+                // `bytes` is the whole list, checked above; `size` is not 0,
+                // as a plain value holds at least one scalar.
+                for value in bytes.chunks_exact(size) {
+                    for &(at, leaf) in &leaves {
+                        tape.push_word(leaf_word(leaf, &value[at..])?);
+                    }
+                }
+                return Ok(());
+            }
             if let Some(fields) = field_offsets(self.types, &element) {
                 // A hint, capped: the words grow as they come past it.
                 tape.reserve_words(len.saturating_mul(fields.len()).min(1 << 20));
@@ -504,6 +515,29 @@ impl<'m> Loader<'m> {
 enum Source<'a> {
     Flat(&'a ValRaw),
     Memory(&'a [u8]),
+}
+
+/// The tape word of the scalar `leaf` stored at the start of `bytes`
+/// (which holds at least its size: the caller's value does).
+#[inline]
+fn leaf_word(leaf: Leaf, bytes: &[u8]) -> wasmtime::Result<u64> {
+    fn take<const N: usize>(bytes: &[u8]) -> wasmtime::Result<[u8; N]> {
+        bytes
+            .get(..N)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| super::internal("a plain value's scalar past its end"))
+    }
+    Ok(match leaf {
+        Leaf::Bool => u64::from(take::<1>(bytes)?[0] != 0),
+        Leaf::U8 => u64::from(take::<1>(bytes)?[0]),
+        Leaf::S8 => take::<1>(bytes)?[0] as i8 as i64 as u64,
+        Leaf::U16 => u64::from(u16::from_le_bytes(take(bytes)?)),
+        Leaf::S16 => i16::from_le_bytes(take(bytes)?) as i64 as u64,
+        Leaf::U32 => u64::from(u32::from_le_bytes(take(bytes)?)),
+        Leaf::S32 => i32::from_le_bytes(take(bytes)?) as i64 as u64,
+        Leaf::W64 => u64::from_le_bytes(take(bytes)?),
+        Leaf::Char => char_word(u32::from_le_bytes(take(bytes)?))?,
+    })
 }
 
 fn char_word(bits: u32) -> wasmtime::Result<u64> {

@@ -86,6 +86,70 @@ fn field_offsets(
     )
 }
 
+/// One scalar inside a plain record or tuple (see [`plain_leaves`]), by how
+/// its bytes become a tape word and back. Floats travel as their bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leaf {
+    Bool,
+    U8,
+    S8,
+    U16,
+    S16,
+    /// `u32` and `f32`.
+    U32,
+    S32,
+    /// `u64`, `s64` and `f64`.
+    W64,
+    Char,
+}
+
+impl Leaf {
+    fn of(ty: &InterfaceType) -> Option<Leaf> {
+        Some(match ty {
+            InterfaceType::Bool => Leaf::Bool,
+            InterfaceType::U8 => Leaf::U8,
+            InterfaceType::S8 => Leaf::S8,
+            InterfaceType::U16 => Leaf::U16,
+            InterfaceType::S16 => Leaf::S16,
+            InterfaceType::U32 | InterfaceType::Float32 => Leaf::U32,
+            InterfaceType::S32 => Leaf::S32,
+            InterfaceType::U64 | InterfaceType::S64 | InterfaceType::Float64 => Leaf::W64,
+            InterfaceType::Char => Leaf::Char,
+            _ => return None,
+        })
+    }
+}
+
+/// The scalars of a record or tuple made only of scalars (nested records
+/// and tuples included), in the order a tape holds them, each with where
+/// it is stored from the start of one value; `None` for any other type.
+///
+/// A list of such values (`list<point>`) is read and written by a loop
+/// over this table, without walking the type for every element.
+fn plain_leaves(types: &ComponentTypes, ty: &InterfaceType) -> Option<Vec<(usize, Leaf)>> {
+    fn walk(
+        types: &ComponentTypes,
+        ty: &InterfaceType,
+        base: usize,
+        out: &mut Vec<(usize, Leaf)>,
+    ) -> Option<()> {
+        if let Some(leaf) = Leaf::of(ty) {
+            out.push((base, leaf));
+            return Some(());
+        }
+        for (at, field) in field_offsets(types, ty)? {
+            walk(types, &field, base + at, out)?;
+        }
+        Some(())
+    }
+    if Leaf::of(ty).is_some() {
+        return None; // a list of scalars is one run of bytes instead
+    }
+    let mut out = Vec::new();
+    walk(types, ty, 0, &mut out)?;
+    Some(out)
+}
+
 /// An error that means witbridge itself is wrong, never the guest or the
 /// caller; still an error rather than a panic.
 #[cold]

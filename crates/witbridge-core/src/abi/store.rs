@@ -14,7 +14,7 @@ use wasmtime::component::Lower;
 
 use super::strings::{self, UTF16_TAG};
 use super::tape::{Handle, TapeReader, Text};
-use super::{field_offsets, flat_count, internal, scalar_size};
+use super::{Leaf, field_offsets, flat_count, internal, plain_leaves, scalar_size};
 
 /// Flat core values being written, in order.
 pub struct FlatOut<'d> {
@@ -437,6 +437,16 @@ impl<'a, 'cx, T: 'static> Storer<'a, 'cx, T> {
         let len = usize::try_from(src.word()?)?;
         let total = too_long(len.checked_mul(size), u32::MAX as usize)?;
         let ptr = self.alloc(align, total)?;
+        if let Some(leaves) = plain_leaves(self.types, &element) {
+            let region = self.bytes_mut(ptr, total)?;
+            // `size` is not 0: a plain value holds at least one scalar.
+            for value in region.chunks_exact_mut(size) {
+                for &(at, leaf) in &leaves {
+                    put_leaf(leaf, src.word()?, &mut value[at..])?;
+                }
+            }
+            return Ok((ptr as u32, len as u32));
+        }
         if let Some(fields) = field_offsets(self.types, &element) {
             for index in 0..len {
                 let at = ptr + index * size;
@@ -450,6 +460,24 @@ impl<'a, 'cx, T: 'static> Storer<'a, 'cx, T> {
             self.mem(element, src, ptr + index * size)?;
         }
         Ok((ptr as u32, len as u32))
+    }
+}
+
+/// Stores the tape word of the scalar `leaf` at the start of `out` (which
+/// holds at least its size: the caller's value does).
+#[inline]
+fn put_leaf(leaf: Leaf, word: u64, out: &mut [u8]) -> wasmtime::Result<()> {
+    fn put<const N: usize>(out: &mut [u8], bytes: [u8; N]) -> wasmtime::Result<()> {
+        out.get_mut(..N)
+            .ok_or_else(|| internal("a plain value's scalar past its end"))?
+            .copy_from_slice(&bytes);
+        Ok(())
+    }
+    match leaf {
+        Leaf::Bool | Leaf::U8 | Leaf::S8 => put(out, [word as u8]),
+        Leaf::U16 | Leaf::S16 => put(out, (word as u16).to_le_bytes()),
+        Leaf::U32 | Leaf::S32 | Leaf::Char => put(out, (word as u32).to_le_bytes()),
+        Leaf::W64 => put(out, word.to_le_bytes()),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Integers of every width, `u8` to `s64`, with range checks.
 
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
 use witbridge_core::abi::TapeReader;
@@ -64,34 +65,72 @@ impl IntConverter {
 
     /// The checked value as a tape word (signed values sign-extended).
     pub fn word(&self, obj: &Bound<'_, PyAny>) -> Result<u64, ConvError> {
-        let int = self.as_int(obj)?;
-        let out_of_range = || {
-            ConvError::new(
-                Refusal::Overflow,
-                // `describe`, not `Display`: an int past Python's digit limit
-                // can't be printed, and a huge one is cut short.
-                format!("expected {}, got {}", self.expected, describe(int.as_any())),
-            )
-        };
-        if self.kind == IntKind::U64 {
-            return int.extract::<u64>().map_err(|_| out_of_range());
+        if let Some(word) = self.exact_int_word(obj) {
+            return word;
         }
-        let v: i64 = int.extract().map_err(|_| out_of_range())?;
-        let fits = match self.kind {
+        let int = self.as_int(obj)?;
+        if self.kind == IntKind::U64 {
+            return int
+                .extract::<u64>()
+                .map_err(|_| self.out_of_range(int.as_any()));
+        }
+        match int.extract::<i64>() {
+            Ok(v) if self.fits(v) => Ok(v as u64),
+            _ => Err(self.out_of_range(int.as_any())),
+        }
+    }
+
+    /// [`IntConverter::word`] for an object of type `int` itself (not
+    /// `bool`, not a subclass): read where it is, without the checks and
+    /// reference counting the general path pays, which cost as much again
+    /// as the conversion; `None` for any other object.
+    #[inline]
+    fn exact_int_word(&self, obj: &Bound<'_, PyAny>) -> Option<Result<u64, ConvError>> {
+        // SAFETY: comparing type pointers; `PyLong_Type` is a static.
+        let is_int = unsafe { ffi::Py_TYPE(obj.as_ptr()) == &raw mut ffi::PyLong_Type };
+        if !is_int {
+            return None;
+        }
+        let py = obj.py();
+        // SAFETY: `obj` is an int, and the GIL is held; -1 is either the
+        // value or an overflow, which `PyErr::take` tells apart (and clears).
+        let word = unsafe {
+            if self.kind == IntKind::U64 {
+                let v = ffi::PyLong_AsUnsignedLongLong(obj.as_ptr());
+                (v != u64::MAX || PyErr::take(py).is_none()).then_some(v)
+            } else {
+                let v = ffi::PyLong_AsLongLong(obj.as_ptr());
+                (v != -1 || PyErr::take(py).is_none())
+                    .then_some(v)
+                    .filter(|&v| self.fits(v))
+                    .map(|v| v as u64)
+            }
+        };
+        Some(word.ok_or_else(|| self.out_of_range(obj)))
+    }
+
+    /// Whether `v` is in this kind's range (`u64` is read unsigned instead).
+    fn fits(&self, v: i64) -> bool {
+        match self.kind {
             IntKind::U8 => u8::try_from(v).is_ok(),
             IntKind::U16 => u16::try_from(v).is_ok(),
             IntKind::U32 => u32::try_from(v).is_ok(),
+            IntKind::U64 => u64::try_from(v).is_ok(),
             IntKind::S8 => i8::try_from(v).is_ok(),
             IntKind::S16 => i16::try_from(v).is_ok(),
             IntKind::S32 => i32::try_from(v).is_ok(),
             IntKind::S64 => true,
-            IntKind::U64 => unreachable!("handled above"),
-        };
-        if fits {
-            Ok(v as u64)
-        } else {
-            Err(out_of_range())
         }
+    }
+
+    #[cold]
+    fn out_of_range(&self, int: &Bound<'_, PyAny>) -> ConvError {
+        ConvError::new(
+            Refusal::Overflow,
+            // `describe`, not `Display`: an int past Python's digit limit
+            // can't be printed, and a huge one is cut short.
+            format!("expected {}, got {}", self.expected, describe(int)),
+        )
     }
 
     pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
