@@ -5,8 +5,10 @@ behaviour of `tests/runtime/` in bytecodealliance/wit-bindgen 0.46. Where
 upstream composes a guest with a `leaf` (which implements what the guest
 imports) and a `runner` (which calls its exports and asserts), Python plays
 both: the classes below are the leaves, the assertions the runners'.
-Where a world also has a C guest (fixtures/guests/c/*.c, wit-bindgen's C
-generator, built from the same WIT), its tests run against both.
+Every world also has a C guest (fixtures/guests/c/*.c, wit-bindgen's C
+generator, built from the same WIT) and, where componentize-py can build it,
+a Python one (fixtures/guests/py/*; those cases are slow): each test runs
+against every guest of its world (tests/runtime_guests.py).
 """
 
 from __future__ import annotations
@@ -19,16 +21,7 @@ import pytest
 
 import witbridge
 
-WASM = Path(__file__).resolve().parents[1] / "fixtures" / "wasm"
-
-
-def load(name: str, **kw: Any) -> witbridge.Instance:
-    return witbridge.load(WASM / f"{name}.component.wasm", **kw)
-
-
-def guests(world: str) -> pytest.MarkDecorator:
-    """Run a test once per toolchain's guest of `world`: `rt_WORLD` (Rust) and `c_WORLD` (C)."""
-    return pytest.mark.parametrize("guest", [f"rt_{world}", f"c_{world}"])
+from .runtime_guests import WASM, component, guests, load, releases_dropped_exports
 
 
 def ns(inst: witbridge.Instance, name: str) -> Any:
@@ -80,7 +73,7 @@ def test_root_resource_by_define_resource(guest: str, spelling: str) -> None:
     linker = witbridge.Linker()
     linker.define_resource("", spelling, TheResource)
     linker.define_func("consume", consume)
-    inst = linker.instantiate(witbridge.Component.from_file(WASM / f"{guest}.component.wasm"))
+    inst = linker.instantiate(component(guest))
     TheResource.dropped.clear()
     assert cast(Any, inst).run(2) == 234
     # The guest dropped the two it made and kept; consume's own went to Python.
@@ -350,7 +343,9 @@ def test_resource_import_and_export_drops(guest: str) -> None:
     assert not thing2.alive
     # Dropping the guest's thing drops the host thing it wraps: 138 + 1 + 1 + 2 + 2 = 144.
     thing3.drop()
-    assert dropped == [136, 144]
+    assert not thing3.alive
+    if releases_dropped_exports(guest):
+        assert dropped == [136, 144]
 
 
 class ImportsFloat:

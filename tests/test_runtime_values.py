@@ -2,60 +2,48 @@
 
 Each guest asserts the arguments upstream's runner passes, so a call that
 doesn't trap shows they arrived intact; the assertions here are the runner's
-on what comes back. Every world has a Rust guest (fixtures/guests/rt_*) and
-most a C one (fixtures/guests/c/*.c, wit-bindgen's C generator, built from
-the same WIT); the tests run against each.
+on what comes back. Every world has a Rust guest (fixtures/guests/rt_*), a C one
+(fixtures/guests/c/*.c, wit-bindgen's C generator, built from the same WIT)
+and a Python one (fixtures/guests/py/*, componentize-py; those cases are
+slow); the tests run against each (tests/runtime_guests.py).
 """
 
 from __future__ import annotations
 
 import math
-import subprocess
-from functools import cache
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
 import witbridge
 
-ROOT = Path(__file__).resolve().parents[1]
-WASM = ROOT / "fixtures" / "wasm"
-PY_TARGET = ROOT / "fixtures" / "guests" / "target"
+from .runtime_guests import WASM, guest_names, guests, load
 
 F32_MAX = 3.4028234663852886e38
 
 
-def guests(world: str) -> pytest.MarkDecorator:
-    """Run a test once per toolchain's guest of `world`: `rt_WORLD` (Rust) and `c_WORLD` (C)."""
-    return pytest.mark.parametrize("guest", [f"rt_{world}", f"c_{world}"])
+@pytest.fixture(scope="module", params=guest_names("lists"))
+def lists_guest(request: pytest.FixtureRequest) -> str:
+    return cast(str, request.param)
 
 
-@cache
-def py_component(name: str) -> witbridge.Component:
-    """A componentize-py guest, built on demand (not committed) and compiled once a session."""
-    out = PY_TARGET / f"{name}.component.wasm"
-    subprocess.run([ROOT / "scripts" / "build-py-guest", name, out], check=True, timeout=1800)
-    return witbridge.Component.from_file(out)
+@pytest.fixture(scope="module")
+def lists(lists_guest: str) -> Any:
+    return load(lists_guest).to_test
 
 
-def py(name: str) -> Any:
-    """`name` as a parameter of the slow tests (a Python guest embeds CPython)."""
-    return pytest.param(name, marks=pytest.mark.slow)
+def counts_its_heap(guest: str) -> bool:
+    """Whether the guest's `allocated-bytes` counts its heap, so that a leak shows.
+
+    The Python guest's can't: the canonical ABI's buffers come from
+    componentize-py's runtime (wasi-libc's malloc), which CPython code has no
+    way to measure, so it returns 0 and the leak checks would hold whatever
+    happened. They are left out for it, not passed vacuously.
+    """
+    return not guest.startswith("py_")
 
 
-def load(name: str, **kw: Any) -> witbridge.Instance:
-    if name.startswith("py_"):
-        return witbridge.Linker(py_component(name).engine).instantiate(py_component(name))
-    return witbridge.load(WASM / f"{name}.component.wasm", **kw)
-
-
-@pytest.fixture(scope="module", params=["rt_lists", "c_lists", py("py_lists")])
-def lists(request: pytest.FixtureRequest) -> Any:
-    return load(request.param).to_test
-
-
-def test_lists_params_and_results(lists: Any) -> None:
+def test_lists_params_and_results(lists_guest: str, lists: Any) -> None:
     before = lists.allocated_bytes()
     lists.empty_list_param(b"")
     lists.empty_string_param("")
@@ -75,7 +63,21 @@ def test_lists_params_and_results(lists: Any) -> None:
     for text in ("x", "", "hello", "hello ⚑ world"):
         assert lists.string_roundtrip(text) == text
     # What the guest allocated for arguments and results was all freed.
-    assert lists.allocated_bytes() == before
+    if counts_its_heap(lists_guest):
+        assert lists.allocated_bytes() == before
+
+
+@pytest.mark.slow
+def test_python_guests_get_the_keyword_arguments() -> None:
+    # The helper instantiates a Python guest from its component compiled once
+    # a session, not through witbridge.load: limits and WASI must reach it as
+    # they would there (imports do in every test of a world that has them).
+    with pytest.raises(witbridge.Trap) as info:
+        load("py_strings", limits=witbridge.Limits(max_memory=1 << 20))
+    assert info.value.code == "memory_limit"
+    inst = load("py_strings", wasi=witbridge.WasiConfig(stdout="capture"))
+    assert inst.stdout == b""
+    inst.to_test.take_basic("latin utf16")
 
 
 @guests("lists")
@@ -85,7 +87,7 @@ def test_lists_wrong_argument_traps_in_the_guest(guest: str) -> None:
         inst.to_test.list_param([1, 2, 3])
 
 
-def test_lists_bad_arguments_leave_the_guest_as_it_was(lists: Any) -> None:
+def test_lists_bad_arguments_leave_the_guest_as_it_was(lists_guest: str, lists: Any) -> None:
     before = lists.allocated_bytes()
     with pytest.raises(TypeError, match=r"a\[2\]: expected string"):
         lists.list_param3(["foo", "bar", 3])
@@ -94,7 +96,8 @@ def test_lists_bad_arguments_leave_the_guest_as_it_was(lists: Any) -> None:
     with pytest.raises(TypeError, match=r"a\[2000\]"):
         lists.list_param3(["foo", "bar"] * 1000 + [None])
     # Refused before anything reached the guest: no allocation, no trap.
-    assert lists.allocated_bytes() == before
+    if counts_its_heap(lists_guest):
+        assert lists.allocated_bytes() == before
     lists.list_param3(["foo", "bar", "baz"])
 
 
@@ -212,7 +215,7 @@ def test_variants(guest: str) -> None:
     )
 
 
-@pytest.mark.parametrize("guest", ["rt_options", "c_options", py("py_options")])
+@guests("options")
 def test_options(guest: str) -> None:
     ns = load(guest).to_test
     ns.option_none_param(None)
@@ -247,7 +250,7 @@ def test_flavorful(guest: str) -> None:
     )
 
 
-@pytest.mark.parametrize("guest", ["rt_many_arguments", "c_many_arguments", py("py_many_arguments")])
+@guests("many_arguments")
 def test_many_arguments(guest: str) -> None:
     ns = load(guest).to_test
     assert ns.many_arguments(*range(1, 17)) is None
