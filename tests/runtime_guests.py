@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Mapping
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,10 @@ def releases_dropped_exports(guest: str) -> bool:
     return not guest.startswith("py_")
 
 
-@cache
+# Two at most: a compiled Python guest holds about 90 MB, and a world's tests
+# run one after another. One compiled again later is a hit in the session's
+# compile cache (tests/conftest.py), read back from disk, not recompiled.
+@lru_cache(maxsize=2)
 def py_component(name: str) -> witbridge.Component:
     """A componentize-py guest, built if need be and compiled once a session."""
     out = PY_TARGET / f"{name}.component.wasm"

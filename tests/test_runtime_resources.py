@@ -21,7 +21,17 @@ import pytest
 
 import witbridge
 
-from .runtime_guests import WASM, component, guests, load, releases_dropped_exports
+from .runtime_guests import ROOT, WASM, component, guests, has_py_guest, load, releases_dropped_exports
+
+
+def test_only_the_worlds_componentize_py_cannot_build_lack_a_python_guest() -> None:
+    # fixtures/README.md says why these three: `resources` and
+    # `resource_floats` export an interface named `exports`, which collides
+    # with componentize-py's own, and toplevel's root-level imported resource
+    # gets no Python class. Any other world without one lost its port.
+    worlds = {path.name.removeprefix("rt_") for path in (ROOT / "fixtures" / "guests").glob("rt_*")}
+    assert len(worlds) == 20
+    assert {world for world in worlds if not has_py_guest(world)} == {"resources", "resource_floats", "toplevel"}
 
 
 def ns(inst: witbridge.Instance, name: str) -> Any:
