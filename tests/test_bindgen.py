@@ -541,6 +541,27 @@ def test_resources_are_subclasses_of_the_generated_class(generated: Path) -> Non
         module.Counter(2)  # no instance to make it in
 
 
+def test_unfit_imports_are_refused_when_the_typed_module_links(generated: Path) -> None:
+    """HostUserImports.define() uses Linker.define, define_func and define_resource: judged as they are (issue 15)."""
+    module = use("bg_wit_host_user")
+    imports = use("use_host_user")
+
+    class NoName(imports.PyFile):  # type: ignore[misc,name-defined]
+        def name(self, extra: int) -> str:  # type: ignore[override]
+            return ""
+
+    fitting = {"logger": imports.Log(), "kv": imports.Store(), "events": imports.Events(), "files": imports.Sizes()}
+    unfit = module.HostUserImports(**fitting, file=NoName, tick=lambda: 0)
+    with pytest.raises(witbridge.LinkError) as raised:
+        module.HostUser.load(WASM / "host_user.wasm", imports=unfit)
+    assert str(raised.value).splitlines()[1:] == [
+        "  NoName.name() of resource file: NoName.name(self, extra) takes 1 positional argument besides "
+        "self, but the guest passes none; expected name: func(self: borrow<file>) -> string",
+        "  function tick: <lambda>() takes no positional arguments, but the guest passes 1 (n); "
+        "expected tick: func(n: u32) -> u32",
+    ]
+
+
 def test_wrapping_an_instance_of_an_unbound_component(generated: Path) -> None:
     machine = use("bg_wasm_intro_core")
     # Nothing made a class yet: wrapping binds on the spot.

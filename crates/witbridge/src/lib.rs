@@ -12,6 +12,7 @@ mod command;
 mod component;
 mod convert;
 mod engine;
+mod fit;
 mod fs_path;
 mod function;
 mod host_resources;

@@ -21,6 +21,7 @@ use crate::call::signature::Signature;
 use crate::component::Component;
 use crate::convert::ListMode;
 use crate::engine::{Engine, engine_or_default};
+use crate::fit;
 use crate::host_resources::{finalize, lock, next_payload};
 use crate::instance::{Instance, Settings};
 use crate::pyclasses;
@@ -82,6 +83,9 @@ struct Plan<'a> {
     functions: Vec<Resolved<'a>>,
     resources: Vec<ResolvedResource>,
     missing: Vec<String>,
+    /// Implementations that can't be called as their imports will be (see
+    /// [`fit`]).
+    unfit: Vec<String>,
     /// Whether some import is left to WASI.
     uses_wasi: bool,
 }
@@ -210,11 +214,19 @@ impl Linker {
             let id = match item {
                 Item::Function(f) if matches!(f.kind, FunctionKind::Freestanding) => {
                     match self.definition(py, &name) {
-                        Some(callable) => plan.functions.push(Resolved {
-                            interface: None,
-                            func: f,
-                            target: Target::Call(callable),
-                        }),
+                        Some(callable) => {
+                            if let Some(problem) = fit::misfit(callable.bind(py), &arguments(f))? {
+                                plan.unfit.push(format!(
+                                    "  function {name}: {problem}; expected {}",
+                                    wit_text::signature(resolve, f)
+                                ));
+                            }
+                            plan.functions.push(Resolved {
+                                interface: None,
+                                func: f,
+                                target: Target::Call(callable),
+                            });
+                        }
                         None => plan
                             .missing
                             .push(format!("  function {}", wit_text::signature(resolve, f))),
@@ -275,7 +287,19 @@ impl Linker {
                             continue;
                         };
                         match member(implementation.bind(py), &f.name)? {
-                            Some(callable) => Target::Call(callable),
+                            Some(callable) => {
+                                let found = fit::misfit(callable.bind(py), &arguments(f))?;
+                                if let Some(problem) = found {
+                                    plan.unfit.push(format!(
+                                        "  {}() in the implementation of {name} ({}): {problem}; \
+                                         expected {}",
+                                        names::snake(&f.name),
+                                        implementation.bind(py).get_type().name()?,
+                                        wit_text::signature(resolve, f)
+                                    ));
+                                }
+                                Target::Call(callable)
+                            }
                             None => {
                                 plan.missing.push(format!(
                                     "  {}() in the implementation of {name} ({}): {}",
@@ -299,19 +323,60 @@ impl Linker {
                 });
             }
         }
-        if plan.missing.is_empty() {
+        if plan.missing.is_empty() && plan.unfit.is_empty() {
             return Ok(plan);
         }
         Err(pyclasses::new_err(
             pyclasses::link_error,
-            format!(
-                "the component has {} import{} that nothing provides:\n{}",
-                plan.missing.len(),
-                if plan.missing.len() == 1 { "" } else { "s" },
-                plan.missing.join("\n")
-            ),
+            link_report(&plan.missing, &plan.unfit),
         ))
     }
+}
+
+/// The `LinkError` text: every import nothing provides, then every
+/// implementation that doesn't fit its import, so that one attempt shows
+/// all there is to fix.
+fn link_report(missing: &[String], unfit: &[String]) -> String {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let mut text = String::new();
+    if !missing.is_empty() {
+        text = format!(
+            "the component has {} import{} that nothing provides:\n{}",
+            missing.len(),
+            plural(missing.len()),
+            missing.join("\n")
+        );
+    }
+    if !unfit.is_empty() {
+        let whose = if unfit.len() == 1 {
+            "whose implementation doesn't fit its WIT signature"
+        } else {
+            "whose implementations don't fit their WIT signatures"
+        };
+        let head = if missing.is_empty() {
+            "the component has"
+        } else {
+            "\nand"
+        };
+        text.push_str(&format!(
+            "{head} {} import{} {whose}:\n{}",
+            unfit.len(),
+            plural(unfit.len()),
+            unfit.join("\n")
+        ));
+    }
+    text
+}
+
+/// The Python names of the arguments the guest passes to `f`'s
+/// implementation (a method's `self` is the object it is called on).
+fn arguments(f: &WitFunction) -> Vec<String> {
+    let skip = usize::from(matches!(f.kind, FunctionKind::Method(_)));
+    f.params
+        .iter()
+        .skip(skip)
+        .map(|p| names::snake(&p.name))
+        .collect()
 }
 
 /// The names a resource `the-thing` may be given by: its WIT name, the
@@ -368,24 +433,51 @@ fn resource_target(
     };
     let class = class.bind(py);
     let attr = names::snake(f.item_name());
-    Ok(Some(match f.kind {
-        FunctionKind::Constructor(_) => Target::Call(class.clone().unbind()),
+    let resource = resolve.types[r].name.as_deref().unwrap_or("?");
+    let where_ = |what: &str| format!("  {what} of resource {resource}");
+    let given = arguments(f);
+    let (target, misfit, what) = match f.kind {
+        FunctionKind::Constructor(_) => (
+            Target::Call(class.clone().unbind()),
+            fit::misfit(class, &given)?,
+            format!("the constructor ({})", class.getattr("__name__")?),
+        ),
         _ if !class.hasattr(attr.as_str())? => {
             plan.missing.push(format!(
-                "  {}.{attr}() of resource {}: {}",
-                class.getattr("__name__")?,
-                resolve.types[r].name.as_deref().unwrap_or("?"),
+                "{}: {}",
+                where_(&format!("{}.{attr}()", class.getattr("__name__")?)),
                 wit_text::signature(resolve, f)
             ));
             return Ok(None);
         }
-        FunctionKind::Method(_) => Target::Method(attr),
-        _ => Target::Call(class.getattr(attr.as_str())?.unbind()),
-    }))
+        FunctionKind::Method(_) => (
+            Target::Method(attr.clone()),
+            fit::method_misfit(class, &attr, &given)?,
+            format!("{}.{attr}()", class.getattr("__name__")?),
+        ),
+        _ => {
+            let function = class.getattr(attr.as_str())?;
+            let misfit = fit::misfit(&function, &given)?;
+            (
+                Target::Call(function.unbind()),
+                misfit,
+                format!("{}.{attr}()", class.getattr("__name__")?),
+            )
+        }
+    };
+    if let Some(problem) = misfit {
+        plan.unfit.push(format!(
+            "{}: {problem}; expected {}",
+            where_(&what),
+            wit_text::signature(resolve, f)
+        ));
+    }
+    Ok(Some(target))
 }
 
-/// The callable implementing WIT function `wit_name` on `implementation`:
-/// a dict entry (by snake_case or WIT name) or an attribute.
+/// What implements WIT function `wit_name` on `implementation`: a dict
+/// entry (by snake_case or WIT name) or an attribute. It may not be
+/// callable: [`fit`] says so, which is clearer than calling it missing.
 fn member(implementation: &Bound<'_, PyAny>, wit_name: &str) -> PyResult<Option<Py<PyAny>>> {
     let snake = names::snake(wit_name);
     let found = if let Ok(dict) = implementation.downcast::<PyDict>() {
@@ -396,7 +488,7 @@ fn member(implementation: &Bound<'_, PyAny>, wit_name: &str) -> PyResult<Option<
     } else {
         implementation.getattr(snake.as_str()).ok()
     };
-    Ok(found.filter(|f| f.is_callable()).map(Bound::unbind))
+    Ok(found.map(Bound::unbind))
 }
 
 #[pymethods]
