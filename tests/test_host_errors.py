@@ -8,7 +8,7 @@ import pytest
 
 import witbridge
 
-from .test_resources import DictStore, Logger, host_user_linker
+from .test_resources import DictStore, File, Logger, host_user_linker
 
 HOST_USER = Path(__file__).resolve().parents[1] / "fixtures" / "wasm" / "host_user.component.wasm"
 
@@ -57,3 +57,39 @@ def test_a_wrong_error_payload_is_called_the_error_value() -> None:
     inst = instance(WrongErrorPayload())
     with pytest.raises(TypeError, match=r"witbridge:host/kv@0.1.0#remove\(\): error value: expected str"):
         inst.app.remove_key("k")
+
+
+class StrSibling(File):
+    @staticmethod
+    def sibling(of: File, name: str) -> File:
+        return name  # type: ignore[return-value]
+
+
+class SubclassSibling(File):
+    @staticmethod
+    def sibling(of: File, name: str) -> File:
+        return SpecialFile(name)
+
+
+class SpecialFile(SubclassSibling):
+    """An object of a subclass stands for the resource as well as one of the class itself."""
+
+
+def files_instance(file: type) -> witbridge.Instance:
+    linker = host_user_linker(Logger(), DictStore())
+    linker.define_resource("witbridge:host/files", "file", file)
+    return linker.instantiate(witbridge.Component.from_file(HOST_USER))
+
+
+def test_a_host_resource_returned_as_something_else_is_refused_naming_the_function() -> None:
+    inst = files_instance(StrSibling)
+    refused = (
+        r"^host function witbridge:host/files@0.1.0#\[static\]file.sibling\(\): return value: "
+        r"expected file \(an object of StrSibling, the class implementing it\), got str 'sibling'\n"
+    )
+    with pytest.raises(TypeError, match=refused):
+        inst.app.sizes_with_sibling("a", b"xyz")
+
+
+def test_an_object_of_a_subclass_of_the_resource_class_is_accepted() -> None:
+    assert files_instance(SubclassSibling).app.sizes_with_sibling("a", b"xyz") == 4

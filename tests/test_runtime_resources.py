@@ -329,6 +329,19 @@ def test_resource_import_and_export(guest: str) -> None:
 
 
 @guests("resource_import_export")
+def test_resource_import_and_export_refuses_what_is_neither_thing(guest: str) -> None:
+    # One WIT type for the guest's thing and the host's: either object may pass, nothing else (issue 15).
+    inst = load(guest, imports={"test:resource-import-and-export/test": {"thing": LeafThing}, "toplevel-import": abs})
+    with pytest.raises(TypeError) as raised:
+        inst.toplevel_export("not a thing")
+    assert str(raised.value) == (
+        "toplevel_export(): a: expected thing (a Thing object, or an object of LeafThing, the class implementing "
+        "the imported thing), got str 'not a thing'"
+    )
+    assert not inst.broken, "refused before the guest ran"
+
+
+@guests("resource_import_export")
 def test_resource_import_and_export_drops(guest: str) -> None:
     dropped: list[int] = []
 

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use pyo3::prelude::*;
+use pyo3::types::PyType;
 use witbridge_core::wit_parser::TypeId;
 
 /// A fresh wasmtime payload for a resource type defined by a linker.
@@ -26,8 +27,18 @@ pub fn next_payload() -> u32 {
 pub struct HostTable {
     slots: Vec<Option<Py<PyAny>>>,
     free: Vec<u32>,
-    /// The payload of each host resource type of the component, by WIT type.
-    pub payloads: HashMap<TypeId, u32>,
+    /// Each host resource type of the component, by WIT type.
+    pub types: HashMap<TypeId, HostType>,
+}
+
+/// A resource type the host implements, as one instance links it.
+pub struct HostType {
+    /// wasmtime's `ResourceType::host_dynamic` payload of the type.
+    pub payload: u32,
+    /// The class given for it, whose objects alone may stand for it; `None`
+    /// when a factory that is not a class was given, whose objects can be
+    /// anything.
+    pub class: Option<Py<PyType>>,
 }
 
 impl HostTable {
@@ -58,7 +69,7 @@ impl HostTable {
     }
 
     /// Every object the guest still holds, taken out (the table is empty
-    /// afterwards, payloads kept).
+    /// afterwards, types kept).
     pub fn take_all(&mut self) -> Vec<Py<PyAny>> {
         self.free.clear();
         self.slots.drain(..).flatten().collect()

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyString, PyType};
 use wasmtime::Store;
 use wasmtime::component::ResourceType;
 use witbridge_core::describe::Item;
@@ -22,7 +22,7 @@ use crate::component::Component;
 use crate::convert::ListMode;
 use crate::engine::{Engine, engine_or_default};
 use crate::fit;
-use crate::host_resources::{finalize, lock, next_payload};
+use crate::host_resources::{HostType, finalize, lock, next_payload};
 use crate::instance::{Instance, Settings};
 use crate::pyclasses;
 use crate::state::State;
@@ -75,6 +75,9 @@ struct ResolvedResource {
     interface: Option<String>,
     name: String,
     id: TypeId,
+    /// What implements it: the values the host gives the guest must be its
+    /// objects.
+    class: Py<PyAny>,
 }
 
 /// Everything an instantiation needs from the linker's definitions.
@@ -179,12 +182,13 @@ impl Linker {
             }
             match self.resource_definition(py, import, resource)? {
                 Some(class) => {
-                    classes.push((ty, class));
                     plan.resources.push(ResolvedResource {
                         interface: import.map(str::to_owned),
                         name: resource.to_owned(),
                         id: ty,
+                        class: class.clone_ref(py),
                     });
+                    classes.push((ty, class));
                 }
                 None => plan.missing.push(missing_resource(import, resource)),
             }
@@ -623,7 +627,14 @@ impl Linker {
         for resource in &plan.resources {
             let payload = next_payload();
             host_payloads.push(payload);
-            lock(&host.resources).payloads.insert(resource.id, payload);
+            let class = resource.class.bind(py).downcast::<PyType>().ok();
+            lock(&host.resources).types.insert(
+                resource.id,
+                HostType {
+                    payload,
+                    class: class.map(|c| c.clone().unbind()),
+                },
+            );
             let destructor = |mut store: wasmtime::StoreContextMut<'_, Host>,
                               rep: u32|
              -> wasmtime::Result<()> {

@@ -226,6 +226,7 @@ impl Builder<'_, '_> {
                 resource,
                 own,
                 expected,
+                wit_name: name.to_owned(),
                 guest: None,
             }));
         }
@@ -246,6 +247,7 @@ impl Builder<'_, '_> {
                 if own { "" } else { "borrow of " },
                 names::pascal(name)
             ),
+            wit_name: name.to_owned(),
             guest: Some(Box::new(guest)),
         }))
     }

@@ -4,7 +4,9 @@
 //! and exported), the converter takes and gives either kind of object.
 
 use pyo3::prelude::*;
+use pyo3::types::PyType;
 use witbridge_core::abi::{Handle, TapeReader};
+use witbridge_core::names;
 use witbridge_core::wit_parser::TypeId;
 
 use super::error::{ConvError, Refusal};
@@ -15,8 +17,10 @@ use crate::resource::ResourceHandle;
 pub struct HostResourceConverter {
     pub resource: TypeId,
     pub own: bool,
-    /// `file (an object of the class given to define_resource)`.
+    /// `file (a File object)`.
     pub expected: String,
+    /// `file`: the resource's WIT name.
+    pub wit_name: String,
     /// The exported resource that shares this WIT type, if one does.
     pub guest: Option<Box<GuestResourceConverter>>,
 }
@@ -31,15 +35,48 @@ impl HostResourceConverter {
                 return guest.prepare(obj, cx);
             }
         }
-        let payload = lock(cx.table).payloads.get(&self.resource).copied();
-        let payload = payload.ok_or_else(|| {
-            ConvError::new(
-                Refusal::Error,
-                format!("{} is not linked in this instance", self.expected),
+        let (payload, class) = {
+            let table = lock(cx.table);
+            let linked = table.types.get(&self.resource).ok_or_else(|| {
+                ConvError::new(
+                    Refusal::Error,
+                    format!("{} is not linked in this instance", self.expected),
+                )
+            })?;
+            (
+                linked.payload,
+                linked.class.as_ref().map(|c| c.clone_ref(obj.py())),
             )
-        })?;
+        };
+        // Checked now, like every other value: a wrong object the guest got
+        // would fail only later, in another call, as the target of a method.
+        // (The table's lock is let go first: `isinstance` may run Python.)
+        if let Some(class) = class
+            && !obj.is_instance(class.bind(obj.py()))?
+        {
+            return Err(self.not_of(class.bind(obj.py()), obj));
+        }
         cx.host(obj.clone().unbind(), payload, self.own);
         Ok(())
+    }
+
+    /// The refusal of `obj`, not an object of the implementing `class`.
+    fn not_of(&self, class: &Bound<'_, PyType>, obj: &Bound<'_, PyAny>) -> ConvError {
+        let class = class
+            .qualname()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "?".to_owned());
+        let borrow = if self.own { "" } else { "borrow of " };
+        let name = &self.wit_name;
+        let expected = match &self.guest {
+            None => format!("{borrow}{name} (an object of {class}, the class implementing it)"),
+            Some(_) => format!(
+                "{borrow}{name} (a {} object, or an object of {class}, the class implementing the \
+                 imported {name})",
+                names::pascal(name)
+            ),
+        };
+        ConvError::wrong_type(&expected, obj)
     }
 
     pub fn materialize<'py>(
