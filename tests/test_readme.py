@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+import witbridge
+
 from .markdown_examples import ROOT, Block, code_blocks, run_python
 
 README = ROOT / "README.md"
@@ -26,6 +28,11 @@ def test_readme_examples_run_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "package xyz:machine" in printed, "the tour prints the component's WIT"
     assert "DEBUG hello" in printed
     assert "closed notes.txt" in printed
+    # kv.remove of a missing key is the guest's error, not an exception that would end the instance.
+    assert "no such key: nope" in printed
+    inst = namespace["inst"]
+    assert isinstance(inst, witbridge.Instance)
+    assert not inst.broken
 
 
 def test_the_repository_stands_on_its_own() -> None:
