@@ -35,15 +35,25 @@ class Trap(Error):
     ``message`` says what happened, ``code`` names the trap kind
     (``"unreachable_code_reached"``, ``"out_of_fuel"``, ... or ``None`` when
     the guest broke the canonical ABI rather than trapping), and ``str()``
-    includes the wasm backtrace. The instance that trapped cannot be used
-    again.
+    includes the wasm backtrace. ``stderr`` is what the guest wrote to its
+    WASI stderr during the failed call (its last 4 KiB, decoded as UTF-8),
+    where a Rust guest's panic message is; ``message`` ends with it too.
+    It is ``""`` when the guest wrote nothing there or has no WASI. The
+    instance that trapped cannot be used again.
     """
 
-    def __init__(self, message: str, code: str | None = None, backtrace: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        code: str | None = None,
+        backtrace: str | None = None,
+        stderr: str = "",
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
         self.backtrace = backtrace
+        self.stderr = stderr
 
     def __str__(self) -> str:
         if self.backtrace:

@@ -16,6 +16,7 @@
 //! - [`artifact`]: precompiled components and the compile cache;
 //! - [`limits`], [`ticker`]: sandbox limits, timeouts and interruption;
 //! - [`wasi`]: which WASI interfaces the host provides;
+//! - [`stderr_tail`]: the end of a guest's stderr during a call, for its trap;
 //! - [`echo`]: guests that hand each call back to the host, the round-trip
 //!   oracle of the fuzzers and property tests;
 //! - [`inspect`], [`wat_text`], [`wave`]: what the command line's `inspect`,
@@ -44,6 +45,7 @@ pub mod limits;
 pub mod load;
 pub mod names;
 pub mod preview1;
+pub mod stderr_tail;
 pub mod ticker;
 pub mod type_model;
 pub mod wasi;

@@ -616,11 +616,12 @@ impl Linker {
         if plan.uses_wasi {
             wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link_error)?;
             let spec = self.wasi.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            let (ctx, streams) = match spec {
+            let (ctx, streams, stderr_tail) = match spec {
                 Some(spec) => spec.build(py)?,
                 None => WasiSpec::sandbox().build(py)?,
             };
             host.wasi = Some(ctx);
+            host.stderr_tail = Some(stderr_tail);
             captured = streams;
         }
         let mut host_payloads = Vec::with_capacity(plan.resources.len());
@@ -728,7 +729,7 @@ impl Linker {
         );
         let instance = instantiated.map_err(|e| match store.data_mut().pending.take() {
             Some(raised) => raised,
-            None => call_failure(py, e, "instantiating the component").error,
+            None => call_failure(py, e, "instantiating the component", store.data()).error,
         })?;
         Ok(Instance::new(
             component,

@@ -14,6 +14,8 @@ use witbridge_core::gil_policy::Gil;
 use witbridge_core::limits::{Limiter, ResourceLimits, TimedOut};
 use witbridge_core::ticker::Ticker;
 
+use witbridge_core::stderr_tail::StderrTail;
+
 /// What each store carries for its host.
 #[derive(Default)]
 pub struct Host {
@@ -28,6 +30,9 @@ pub struct Host {
     pub wasi: Option<WasiCtx>,
     /// WASI's resources (streams, files, ...).
     pub table: ResourceTable,
+    /// The end of what the running call wrote to WASI's stderr, when the
+    /// component imports WASI.
+    pub stderr_tail: Option<StderrTail>,
     pub limiter: Limiter,
     /// The longest a single call may run.
     pub timeout: Option<Duration>,
@@ -138,6 +143,9 @@ pub fn in_guest<R: Send>(
 ) -> R {
     let host = store.data_mut();
     host.kept_past_a_tick = false;
+    if let Some(tail) = &host.stderr_tail {
+        tail.clear(); // a Trap shows what this call wrote, not earlier ones
+    }
     if ticker.is_some() {
         // A timeout too long to add to now is no deadline at all.
         host.deadline = host.timeout.and_then(|t| Instant::now().checked_add(t));

@@ -12,9 +12,10 @@ use pyo3::prelude::*;
 use crate::fs_path::FsPath;
 use pyo3::types::PyBytes;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
-use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe, SinkOutputStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder};
+use witbridge_core::stderr_tail::StderrTail;
 
 /// The most a captured stream holds; a guest writing more traps rather
 /// than exhausting the host's memory.
@@ -108,8 +109,9 @@ impl WasiSpec {
         })
     }
 
-    /// A fresh context for one instance (a context can't be shared).
-    pub fn build(&self, py: Python<'_>) -> PyResult<(WasiCtx, Captured)> {
+    /// A fresh context for one instance (a context can't be shared), what
+    /// it captures, and the tail of its stderr.
+    pub fn build(&self, py: Python<'_>) -> PyResult<(WasiCtx, Captured, StderrTail)> {
         let mut builder = WasiCtxBuilder::new();
         builder.args(&self.args);
         if self.inherit_env {
@@ -155,21 +157,25 @@ impl WasiSpec {
                 builder.stdout(PyWriter(write.clone_ref(py)));
             }
         }
+        // Whatever becomes of stderr, its end is kept for a failed call's Trap.
+        let tail = StderrTail::default();
         match &self.stderr {
             Output::Inherit => {
-                builder.inherit_stderr();
+                builder.stderr(tail.tee(wasmtime_wasi::cli::stderr()));
             }
             Output::Capture => {
                 let pipe = MemoryOutputPipe::new(CAPTURE_CAPACITY);
-                builder.stderr(pipe.clone());
+                builder.stderr(tail.tee(pipe.clone()));
                 captured.stderr = Some(pipe);
             }
-            Output::Discard => {}
+            Output::Discard => {
+                builder.stderr(tail.tee(SinkOutputStream));
+            }
             Output::Python(write) => {
-                builder.stderr(PyWriter(write.clone_ref(py)));
+                builder.stderr(tail.tee(PyWriter(write.clone_ref(py))));
             }
         }
-        Ok((builder.build(), captured))
+        Ok((builder.build(), captured, tail))
     }
 }
 

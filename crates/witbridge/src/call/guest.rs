@@ -99,7 +99,7 @@ impl Crossing<'_> {
             });
             return Err(Failure::Raised(raised));
         }
-        let failure = call_failure(py, err, what);
+        let failure = call_failure(py, err, what, state.store.data());
         state.broken = Some(format!("an earlier call failed ({})", failure.summary));
         Err(Failure::Raised(failure.error))
     }
