@@ -71,6 +71,27 @@ def test_timeout_is_a_guest_failure(capfd: pytest.CaptureFixture[str]) -> None:
     assert "timeout of 100ms" in capfd.readouterr().err
 
 
+def test_timeout_ends_a_wait_for_stdin() -> None:
+    # A pipe nobody writes to and nobody closes: a terminal nobody types into.
+    child = subprocess.Popen(
+        [sys.executable, "-m", "witbridge", "run", "--timeout", "0.5", str(CLI), "--", "stdin"],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        started = time.monotonic()
+        code = child.wait(timeout=30)
+        assert time.monotonic() - started < 5
+        assert child.stderr is not None
+        err = child.stderr.read()
+    finally:
+        child.kill()
+        child.wait()
+    assert code == 1
+    assert "timeout of 500ms, while the guest waited in wasi:io/streams' input-stream.blocking-read" in err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -58,12 +58,46 @@ impl fmt::Display for LimitExceeded {
 impl std::error::Error for LimitExceeded {}
 
 /// Raised (as a trap) when a call runs past its timeout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimedOut(pub Duration);
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedOut {
+    /// The call's timeout.
+    pub timeout: Duration,
+    /// Where the call was when its time was up, if not in guest code: in
+    /// a host call that waits (WASI's), or one that can't be interrupted
+    /// (a Python import); said after the timeout.
+    pub during: Option<String>,
+}
+
+impl TimedOut {
+    /// The guest's own code ran past the deadline.
+    pub fn running(timeout: Duration) -> Self {
+        TimedOut {
+            timeout,
+            during: None,
+        }
+    }
+
+    /// The deadline came while the call was `during` (`while the guest
+    /// waited in ...`).
+    pub fn during(timeout: Duration, during: impl Into<String>) -> Self {
+        TimedOut {
+            timeout,
+            during: Some(during.into()),
+        }
+    }
+}
 
 impl fmt::Display for TimedOut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the call ran longer than its timeout of {:?}", self.0)
+        write!(
+            f,
+            "the call ran longer than its timeout of {:?}",
+            self.timeout
+        )?;
+        match &self.during {
+            Some(during) => write!(f, ", {during}"),
+            None => Ok(()),
+        }
     }
 }
 

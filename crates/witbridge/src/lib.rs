@@ -25,6 +25,7 @@ mod store;
 mod tools;
 mod trap;
 mod wasi;
+mod wasi_deadline;
 mod wave;
 
 use pyo3::prelude::*;

@@ -615,6 +615,9 @@ impl Linker {
         let mut captured = crate::wasi::Captured::default();
         if plan.uses_wasi {
             wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link_error)?;
+            // Its waits, made to end at a call's deadline (before the
+            // user's definitions, which may replace them too).
+            crate::wasi_deadline::add_to_linker(&mut linker).map_err(link_error)?;
             let spec = self.wasi.lock().unwrap_or_else(|p| p.into_inner()).clone();
             let (ctx, streams, stderr_tail) = match spec {
                 Some(spec) => spec.build(py)?,

@@ -100,7 +100,7 @@ pub fn on_epoch(mut store: StoreContextMut<'_, Host>) -> wasmtime::Result<Update
     if let (Some(deadline), Some(timeout)) = (host.deadline, host.timeout)
         && Instant::now() >= deadline
     {
-        return Err(wasmtime::Error::new(TimedOut(timeout)));
+        return Err(wasmtime::Error::new(TimedOut::running(timeout)));
     }
     let keeps_gil = host.keeps_gil;
     host.kept_past_a_tick |= keeps_gil;
