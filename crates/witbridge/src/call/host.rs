@@ -9,11 +9,13 @@
 //! all.
 
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 use wasmtime::StoreContextMut;
 use witbridge_core::abi::Tape;
+use witbridge_core::limits::TimedOut;
 
 use super::export::call_staged;
 use super::signature::Signature;
@@ -97,14 +99,37 @@ impl HostFunction {
     ) -> wasmtime::Result<Tape> {
         // Takes the GIL back if the export call that entered the guest
         // released it; only a check if that call kept it.
-        Python::attach(|py| match self.respond(py, args) {
+        let result = Python::attach(|py| match self.respond(py, args) {
             Ok(result) => Ok(result),
             Err(Fault::Guest(err)) => Err(err),
             Err(Fault::Python(err)) => {
                 store.data_mut().pending = Some(err);
                 Err(wasmtime::Error::new(HostFunctionRaised))
             }
-        })
+        })?;
+        self.within_deadline(store.data())?;
+        Ok(result)
+    }
+
+    /// Ends the call if it went past its deadline while in this function.
+    /// Epoch ticks don't reach Python code, and nothing can stop it
+    /// safely, so the timeout holds when the function returns: no guest
+    /// code runs after the deadline, even if the guest had none left to
+    /// run into a tick.
+    fn within_deadline(&self, host: &Host) -> wasmtime::Result<()> {
+        match host.deadline.zip(host.timeout) {
+            Some((deadline, timeout)) if Instant::now() >= deadline => {
+                Err(wasmtime::Error::new(TimedOut::during(
+                    timeout,
+                    format!(
+                        "in the host function implementing {}, which returned after the \
+                         deadline (Python code can't be interrupted)",
+                        self.sig.qualified
+                    ),
+                )))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn respond(&self, py: Python<'_>, args: &Tape) -> Result<Tape, Fault> {
