@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -23,7 +24,15 @@ pub const TAIL_BYTES: usize = 4096;
 /// The last [`TAIL_BYTES`] bytes written to one instance's stderr since
 /// [`StderrTail::clear`]; clones share them.
 #[derive(Clone, Default)]
-pub struct StderrTail(Arc<Mutex<Tail>>);
+pub struct StderrTail(Arc<Shared>);
+
+#[derive(Default)]
+struct Shared {
+    tail: Mutex<Tail>,
+    /// Whether `tail` may hold anything: lets the clear at every call's
+    /// start skip the lock when the guest wrote nothing (the usual case).
+    written: AtomicBool,
+}
 
 #[derive(Default)]
 struct Tail {
@@ -41,11 +50,16 @@ pub struct TailText {
 
 impl StderrTail {
     fn tail(&self) -> std::sync::MutexGuard<'_, Tail> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.0.tail.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Forgets what was written: a new call begins.
     pub fn clear(&self) {
+        // A plain load: a swap would be a locked instruction on every call.
+        if !self.0.written.load(Ordering::Relaxed) {
+            return;
+        }
+        self.0.written.store(false, Ordering::Relaxed);
         let mut tail = self.tail();
         tail.bytes.clear();
         tail.cut = false;
@@ -53,6 +67,7 @@ impl StderrTail {
 
     fn record(&self, written: &[u8]) {
         let mut tail = self.tail();
+        self.0.written.store(true, Ordering::Relaxed);
         let keep = &written[written.len().saturating_sub(TAIL_BYTES)..];
         let overflow = (tail.bytes.len() + keep.len()).saturating_sub(TAIL_BYTES);
         tail.cut |= overflow > 0 || keep.len() < written.len();
