@@ -74,6 +74,35 @@ def test_functions_have_real_signatures(app: witbridge.Instance) -> None:
     assert str(inspect.signature(app.values.maybe_fail)) == "(fail: 'bool') -> 'result'"
 
 
+def test_help_of_a_namespace_lists_its_functions_and_types() -> None:
+    mi = witbridge.load(WASM / "wasm_intro.wasm").machine_interface
+    text = pydoc.render_doc(mi, renderer=pydoc.plaintext)
+    # Each function: its Python name and parameters with their WIT types, then its WIT signature.
+    assert "run(machine: machine-id, start: point, destination: point) -> run-result" in text
+    assert "run: func(machine: machine-id, start: point, destination: point) -> run-result" in text
+    assert "count_symbols(s: string) -> u32" in text
+    assert "count-symbols: func(s: string) -> u32" in text
+    assert "get_u32() -> u32" in text
+    assert "Types (help(ns.NAME) describes one): Point, RunResult" in text
+    assert text.index("get_u32()") < text.index("count_symbols(")  # in the interface's order
+    assert "xyz:machine/machine-interface" in mi.__doc__
+    # The class keeps its own docstring; a namespace's is its interface's.
+    assert witbridge.Namespace.__doc__ is not None
+    assert "An exported interface" in witbridge.Namespace.__doc__
+    with pytest.raises(AttributeError, match="made from its interface"):
+        mi.__doc__ = "x"
+
+
+def test_help_prints_the_namespace(capsys: pytest.CaptureFixture[str]) -> None:
+    app = witbridge.load(WASM / "values.component.wasm")
+    help(app.values)
+    out = capsys.readouterr().out
+    assert "echo_person(x: person) -> person" in out
+    assert "check_even(x: u32) -> result<u32, string>" in out
+    assert "Person" in out
+    assert "ShapeCircle" in out
+
+
 def test_dir_lists_functions_and_types(app: witbridge.Instance) -> None:
     names = dir(app.values)
     for expected in (

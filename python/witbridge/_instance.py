@@ -7,6 +7,7 @@ attribute read and a call goes straight to native code.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -23,13 +24,34 @@ _UNPICKLABLE = (
 )
 
 
+class _NamespaceDoc:
+    """``Namespace.__doc__``: the class's docstring on the class, and on a namespace the list of its
+    functions and types, so that ``help(inst.app)`` says what the interface offers, as ``help()`` of a
+    module would (pydoc shows an object's own ``__doc__`` when it differs from its class's)."""
+
+    def __init__(self, class_doc: str) -> None:
+        self.class_doc = class_doc
+
+    def __get__(self, namespace: Namespace | None, owner: type | None = None) -> str:
+        if namespace is None:
+            return self.class_doc
+        return namespace._describe()
+
+    def __set__(self, namespace: Namespace, value: object) -> None:
+        # A data descriptor: the instance's own __dict__ (where functions are cached) never shadows it.
+        raise AttributeError("a namespace's __doc__ is made from its interface")
+
+
 class Namespace:
     """An exported interface: its functions are attributes, its types are classes.
 
     ``ns.count_symbols("x")`` calls the WIT function ``count-symbols``;
     ``ns["count-symbols"]`` finds it by its WIT name; ``ns.Point`` is the class of
-    the record ``point`` (also for types the interface ``use``s).
+    the record ``point`` (also for types the interface ``use``s). ``help(ns)``
+    lists the functions, with their WIT signatures, and the types.
     """
+
+    __doc__ = _NamespaceDoc(__doc__)
 
     def __init__(self, native: _native.Instance, name: str) -> None:
         component = native.component
@@ -62,8 +84,29 @@ class Namespace:
     def __repr__(self) -> str:
         return f"<witbridge interface {self.__wit_name__}: {', '.join(self._functions)}>"
 
+    def _describe(self) -> str:
+        """What ``help(ns)`` shows: each function's Python signature (annotated with WIT types), its WIT
+        signature and documentation, then the classes of the interface's types."""
+        lines = [f"The exported interface `{self.__wit_name__}`.", "", "Functions:"]
+        for attr in self._functions:
+            function = getattr(self, attr)
+            lines += ["", f"    {attr}{_signature(function)}"]
+            lines += [f"        {line}".rstrip() for line in (function.__doc__ or "").splitlines()]
+        classes = sorted(k for k, v in self.__dict__.items() if isinstance(v, type) and not k.startswith("_"))
+        if classes:
+            lines += ["", f"Types (help(ns.NAME) describes one): {', '.join(classes)}"]
+        return "\n".join(lines)
+
     def __reduce__(self) -> Any:
         raise TypeError(_UNPICKLABLE.format(what=f"interface namespace ({self.__wit_name__})"))
+
+
+def _signature(function: Function) -> str:
+    """``(s: string) -> u32``: the Python parameters with their WIT types, unquoted."""
+    signature = inspect.signature(function)
+    params = ", ".join(f"{p.name}: {p.annotation}" for p in signature.parameters.values())
+    result = signature.return_annotation
+    return f"({params})" + (f" -> {result}" if result is not None else "")
 
 
 class Exports(Mapping[str, "Namespace | Function"]):
