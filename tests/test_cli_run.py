@@ -106,6 +106,29 @@ def test_bad_input_exits_2(argv: list[str], message: str, capfd: pytest.CaptureF
     assert message in capfd.readouterr().err
 
 
+# A command whose `run` reaches `unreachable`.
+TRAPPING_COMMAND = """
+(component
+  (core module $m
+    (func (export "run") (result i32) unreachable))
+  (core instance $i (instantiate $m))
+  (func $run (result (result)) (canon lift (core func $i "run")))
+  (instance $inst (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.0" (instance $inst)))
+"""
+
+
+def test_a_trap_prints_its_backtrace_as_call_does(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    command = tmp_path / "trap.wat"
+    command.write_text(TRAPPING_COMMAND)
+    assert main(["run", str(command)]) == 1
+    assert capfd.readouterr().err.splitlines() == [
+        "witbridge run: the guest trapped: wasi:cli/run@0.2.0#run: wasm trap: wasm `unreachable` instruction executed",
+        "error while executing at wasm backtrace:",
+        "    0:     0x2a - m!<wasm function 0>",
+    ]
+
+
 def test_a_component_that_is_no_command(capfd: pytest.CaptureFixture[str]) -> None:
     lib = CLI.with_name("wasi_lib.component.wasm")
     assert main(["run", str(lib)]) == 2

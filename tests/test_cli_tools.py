@@ -369,6 +369,16 @@ def test_a_trap_exits_1(capfd: Capture) -> None:
     assert "trapped" in err
 
 
+def test_a_trap_prints_the_backtrace_one_frame_a_line(capfd: Capture) -> None:
+    code, out, err = cli(capfd, "call", str(WAT / "echo.wat"), "boom()")
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "witbridge call: the guest trapped: boom: wasm trap: wasm `unreachable` instruction executed",
+        "error while executing at wasm backtrace:",
+        "    0:     0x95 - m!<wasm function 2>",
+    ]
+
+
 def test_a_timeout_exits_1(capfd: Capture) -> None:
     code, _, err = cli(capfd, "call", str(WAT / "busy.wat"), "spin()", "--timeout", "0.1")
     assert code == 1

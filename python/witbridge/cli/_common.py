@@ -67,6 +67,17 @@ def fail(verb: str, message: object, code: int = EXIT_USAGE) -> int:
     return code
 
 
+def trapped(verb: str, trap: witbridge.Trap) -> int:
+    """Reports a trap on stderr, ``witbridge VERB: the guest trapped: MESSAGE`` and then the guest's
+    backtrace one frame a line, as wasmtime prints it; returns :data:`EXIT_GUEST_FAILED`.
+
+    Not :func:`fail`'s one line: a backtrace joined into one line is unreadable.
+    """
+    sys.stdout.flush()
+    print(f"witbridge {verb}: the guest trapped: {trap}", file=sys.stderr)
+    return EXIT_GUEST_FAILED
+
+
 def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
     """What the guest may see and use: ``--dir``, ``--dir-ro``, ``--env``,
     ``--inherit-env``, and the limits ``--timeout``, ``--fuel``, ``--max-memory``."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 import witbridge
@@ -20,6 +19,7 @@ from ._common import (
     fail,
     load_component,
     sandbox,
+    trapped,
 )
 
 EPILOG = """\
@@ -69,16 +69,16 @@ def call(args: argparse.Namespace) -> int:
         function = _function(instance, interface, name)
     except (UsageError, OSError, ValueError, TypeError, witbridge.CompileError, witbridge.LinkError) as e:
         return fail("call", e)
-    except witbridge.Error as e:  # the guest failed while starting
+    except witbridge.Trap as e:  # the guest trapped while starting
+        return trapped("call", e)
+    except witbridge.Error as e:
         return fail("call", e, EXIT_GUEST_FAILED)
     try:
         result = function(*values)
     except witbridge.Err as e:
         return _show(component, interface, name, e.value, failed=True)
     except witbridge.Trap as e:
-        sys.stdout.flush()
-        print(f"witbridge call: the guest trapped: {e}", file=sys.stderr)
-        return EXIT_GUEST_FAILED
+        return trapped("call", e)
     except witbridge.Error as e:
         return fail("call", e, EXIT_GUEST_FAILED)
     except (ValueError, TypeError, OverflowError) as e:

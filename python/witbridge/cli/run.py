@@ -7,7 +7,7 @@ from typing import Any
 
 import witbridge
 
-from ._common import EXIT_GUEST_FAILED, EXIT_INTERRUPTED, UsageError, add_sandbox_options, fail, sandbox
+from ._common import EXIT_GUEST_FAILED, EXIT_INTERRUPTED, UsageError, add_sandbox_options, fail, sandbox, trapped
 
 
 def add_parser(commands: Any) -> None:
@@ -41,11 +41,15 @@ def run(args: argparse.Namespace) -> int:
         instance = linker.instantiate(component, limits=limits)
     except (UsageError, OSError, ValueError, TypeError, witbridge.CompileError, witbridge.LinkError) as e:
         return fail("run", e)
-    except witbridge.Error as e:  # the guest failed while starting
+    except witbridge.Trap as e:  # the guest trapped while starting
+        return trapped("run", e)
+    except witbridge.Error as e:
         return fail("run", e, EXIT_GUEST_FAILED)
     try:
         return instance.run()
     except KeyboardInterrupt:
         return fail("run", "interrupted", EXIT_INTERRUPTED)
+    except witbridge.Trap as e:
+        return trapped("run", e)
     except witbridge.Error as e:
         return fail("run", e, EXIT_GUEST_FAILED)
