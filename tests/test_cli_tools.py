@@ -125,6 +125,41 @@ def test_wit_of_a_core_module_without_wit(plain_core: str, capfd: Capture) -> No
 # --- wat ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("source", "package"),
+    [
+        (ROOT / "fixtures" / "guests" / "host_user" / "wit", "witbridge:host@0.1.0"),
+        (ROOT / "fixtures" / "guests" / "values" / "wit" / "values.wit", "witbridge:fixtures@0.1.0"),
+    ],
+)
+def test_wit_of_wit_prints_the_package(source: Path, package: str, tmp_path: Path, capfd: Capture) -> None:
+    """A WIT file or directory, as bindgen takes it: its package as WIT parses it, which parses again the same."""
+    code, out, err = cli(capfd, "wit", str(source))
+    assert (code, err) == (0, "")
+    assert out.startswith(f"package {package};\n")
+    again = tmp_path / "again.wit"
+    again.write_text(out)
+    assert cli(capfd, "wit", str(again)) == (0, out, "")
+
+
+def test_wit_of_a_wit_directory_with_deps_nests_them(tmp_path: Path, capfd: Capture) -> None:
+    (tmp_path / "deps" / "shapes").mkdir(parents=True)
+    shapes = tmp_path / "deps" / "shapes" / "shapes.wit"
+    shapes.write_text("package demo:shapes;\ninterface g { record p { x: u32 } }\n")
+    (tmp_path / "main.wit").write_text("package demo:app;\nworld w { use demo:shapes/g.{p}; export f: func(x: p); }\n")
+    code, out, _ = cli(capfd, "wit", str(tmp_path))
+    assert code == 0
+    assert out.startswith("package demo:app;\n")
+    assert "package demo:shapes {" in out
+    assert "export f: func(x: p);" in out
+
+
+def test_bad_wit_is_a_one_line_error(tmp_path: Path, capfd: Capture) -> None:
+    (tmp_path / "bad.wit").write_text("package demo:bad;\ninterface i { f: func(x: nope); }\n")
+    assert_user_error(*cli(capfd, "wit", str(tmp_path / "bad.wit")), "invalid WIT in", "nope")
+    assert_user_error(*cli(capfd, "wit", str(tmp_path / "missing.wit")), "missing.wit: no such WIT file or directory")
+
+
 def test_wat_of_a_component_loads_again(capfd: Capture) -> None:
     code, out, _ = cli(capfd, "wat", ADDER)
     assert code == 0

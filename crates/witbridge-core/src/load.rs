@@ -194,19 +194,7 @@ pub fn parse_wit(
     path: &Path,
     world: Option<&str>,
 ) -> Result<(Resolve, wit_parser::WorldId), LoadError> {
-    if !path.exists() {
-        return Err(LoadError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "no such WIT file or directory",
-            ),
-        });
-    }
-    let mut resolve = Resolve::default();
-    let (package, _) = resolve
-        .push_path(path)
-        .map_err(|e| LoadError::compile(format!("invalid WIT in {}", path.display()), chain(&e)))?;
+    let (resolve, package) = read_wit(path)?;
     let world_id = resolve.select_world(&[package], world).map_err(|e| {
         let known: Vec<&str> = resolve.packages[package]
             .worlds
@@ -226,6 +214,24 @@ pub fn parse_wit(
         ))
     })?;
     Ok((resolve, world_id))
+}
+
+/// Parses a WIT file or directory (with its `deps/`); returns its main package.
+pub fn read_wit(path: &Path) -> Result<(Resolve, wit_parser::PackageId), LoadError> {
+    if !path.exists() {
+        return Err(LoadError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such WIT file or directory",
+            ),
+        });
+    }
+    let mut resolve = Resolve::default();
+    let (package, _) = resolve
+        .push_path(path)
+        .map_err(|e| LoadError::compile(format!("invalid WIT in {}", path.display()), chain(&e)))?;
+    Ok((resolve, package))
 }
 
 /// WAT starts with an s-expression, possibly after comments and blank space.

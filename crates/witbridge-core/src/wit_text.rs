@@ -5,7 +5,7 @@
 //! render, in the same syntax.
 
 use wit_component::WitPrinter;
-use wit_parser::{Function, Handle, Resolve, Type, TypeDefKind, WorldId};
+use wit_parser::{Function, Handle, PackageId, Resolve, Type, TypeDefKind, WorldId};
 
 /// A type as it would be written in WIT: `u32`, `list<point>`,
 /// `result<string, error-code>`. Named types print as their name.
@@ -145,6 +145,12 @@ pub fn world_text(resolve: &Resolve, world: WorldId) -> anyhow::Result<String> {
     let main = resolve.worlds[world]
         .package
         .ok_or_else(|| anyhow::anyhow!("the world has no package"))?;
+    package_text(resolve, main)
+}
+
+/// A package as WIT text (every world and interface of it), with the other
+/// packages of `resolve` (its dependencies) nested in it.
+pub fn package_text(resolve: &Resolve, main: PackageId) -> anyhow::Result<String> {
     let nested: Vec<_> = resolve
         .packages
         .iter()

@@ -10,6 +10,8 @@ use witbridge_core::LoadError;
 use witbridge_core::inspect::{self, Entry, Inspection};
 use witbridge_core::{echo, load, wat_text, wit_text};
 
+use crate::component::load_error;
+use crate::fs_path::FsPath;
 use crate::pyclasses;
 
 fn compile_error(err: LoadError) -> PyErr {
@@ -26,6 +28,19 @@ fn _wit_text(py: Python<'_>, data: PyBackedBytes) -> PyResult<String> {
             .map_err(|e| LoadError::compile("cannot print the world", format!("{e:#}")))
     })
     .map_err(compile_error)
+}
+
+/// The WIT package in a `.wit` file or a WIT directory (its `deps/` nested
+/// in it), as WIT text (`witbridge wit WITDIR`).
+#[pyfunction]
+fn _wit_source_text(py: Python<'_>, path: FsPath) -> PyResult<String> {
+    let FsPath(path) = path;
+    py.detach(|| {
+        let (resolve, package) = load::read_wit(&path)?;
+        wit_text::package_text(&resolve, package)
+            .map_err(|e| LoadError::compile("cannot print the WIT", format!("{e:#}")))
+    })
+    .map_err(load_error)
 }
 
 /// The text format of a component or core module (`witbridge wat`).
@@ -150,6 +165,7 @@ fn entries<'py>(py: Python<'py>, entries: &[Entry]) -> PyResult<Bound<'py, PyLis
 /// Adds this file's functions to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_wit_text, m)?)?;
+    m.add_function(wrap_pyfunction!(_wit_source_text, m)?)?;
     m.add_function(wrap_pyfunction!(_wat_text, m)?)?;
     m.add_function(wrap_pyfunction!(_inspect, m)?)?;
     m.add_function(wrap_pyfunction!(_echo_component, m)?)?;
