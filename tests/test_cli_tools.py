@@ -527,8 +527,11 @@ def test_compile_writes_an_artifact_that_deserializes(tmp_path: Path, capfd: Cap
 def test_compile_defaults_to_a_cwasm_beside_the_input(tmp_path: Path, capfd: Capture) -> None:
     source = tmp_path / "adder.wat"
     source.write_text(Path(ADDER).read_text())
-    assert cli(capfd, "compile", str(source))[0] == 0
+    # A file the user didn't name appears: stderr says which (stdout stays empty).
+    assert cli(capfd, "compile", str(source)) == (0, "", f"witbridge compile: wrote {tmp_path / 'adder.cwasm'}\n")
     assert witbridge.Component.deserialize((tmp_path / "adder.cwasm").read_bytes())
+    # Where -o names it, nothing needs saying.
+    assert cli(capfd, "compile", str(source), "-o", str(tmp_path / "named.cwasm")) == (0, "", "")
 
 
 def test_compile_refuses_bad_outputs(tmp_path: Path, capfd: Capture) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -45,4 +46,7 @@ def run(args: argparse.Namespace) -> int:
         output.write_bytes(artifact)
     except OSError as e:
         return fail("compile", f"cannot write {output}: {e.strerror or e}")
+    if not args.output:
+        # A file appeared that the user never named: say which (stderr, so stdout stays empty).
+        print(f"witbridge compile: wrote {output}", file=sys.stderr)
     return EXIT_OK
