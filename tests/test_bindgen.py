@@ -712,6 +712,27 @@ def test_cli_user_errors(args: list[str], message: str, tmp_path: Path, capsys: 
     assert not (tmp_path / "out.py").exists()
 
 
+@pytest.mark.parametrize(
+    ("output", "suggestion"),
+    [
+        ("machine", "machine.py"),  # `import machine` finds no module in a file without `.py`
+        ("machine.pyi", "machine.py"),
+        ("my-machine.py", "my_machine.py"),
+        ("class.py", "class_.py"),
+        ("1st.py", "_1st.py"),
+    ],
+)
+def test_cli_refuses_an_output_import_cannot_find(
+    output: str, suggestion: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bindgen", str(WASM / "wasm_intro.wasm"), "-o", str(tmp_path / output)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"witbridge bindgen: -o {tmp_path / output}: "), err
+    assert err.endswith(f"did you mean -o {tmp_path / suggestion}?\n"), err
+    assert err.count("\n") == 1, err
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- a real-world guest --------------------------------------------------------------------------------
 
 

@@ -37,10 +37,30 @@ def add_parser(commands: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+def _unimportable(output: str) -> str | None:
+    """Why ``import`` could not find the module written to ``output``, if it couldn't: a module's file is
+    ``NAME.py``, NAME an identifier (``-o machine`` or ``-o my-machine.py`` would be written, never imported)."""
+    path = Path(output)
+    stem = path.stem
+    fixed = re.sub(r"\W", "_", stem)
+    if keyword.iskeyword(fixed):
+        fixed += "_"  # as witbridge names a keyword: `class` -> `class_`
+    elif not fixed or fixed[0].isdigit():
+        fixed = f"_{fixed}"
+    suggestion = path.with_name(f"{fixed}.py")
+    if path.suffix != ".py":
+        return f"-o {output}: a Python module is a .py file; did you mean -o {suggestion}?"
+    if not stem.isidentifier() or keyword.iskeyword(stem):
+        return f"-o {output}: {stem!r} is not a name `import` accepts; did you mean -o {suggestion}?"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Writes the module; exit code 0, or 2 for input that isn't usable."""
     if args.name is not None and (not args.name.isidentifier() or keyword.iskeyword(args.name)):
         return fail("bindgen", f"--name {args.name!r} is not a Python identifier")
+    if args.output != "-" and (problem := _unimportable(args.output)):
+        return fail("bindgen", problem)
     try:
         text = generator.generate(args.source, world=args.world, name=args.name)
     except OSError as e:
