@@ -93,9 +93,24 @@ interface b2 {
   keep: func(t: borrow<thing>) -> u32;
 }
 
+// Host resources only received (contravariant), only returned (covariant), and renamed.
+interface sink {
+  use host.{thing};
+  put: func(t: borrow<thing>, more: tuple<borrow<thing>, u8>);
+}
+
+interface source {
+  use host.{thing as item};
+  get: func() -> option<item>;
+  all: func() -> list<item>;
+  pair: func() -> tuple<item, u8>;
+}
+
 world edge {
   record point { x: s32 }
   import host;
+  import sink;
+  import source;
   import log: func(msg: string, p: point) -> result<u32, string>;
   import inline-imp: interface { ping: func() -> string; }
   export a;
@@ -288,17 +303,23 @@ USAGE = {
             def size(self) -> int:
                 return len(self.data)
 
+            # The host's own class where the guest hands back one of its objects: the Protocols are generic
+            # over it (issue 15, item 16), so no cast is needed.
             @staticmethod
-            def sibling(of: File, name: str) -> PyFile:
-                return PyFile(name)
+            def sibling(of: PyFile, name: str) -> PyFile:
+                return PyFile(name + of.path[:0])
 
             def drop(self) -> None:
                 PyFile.closed.append(self.path)
 
 
         class Sizes:
-            def total_size(self, files: list[File]) -> int:
-                return sum(f.size() for f in files)
+            def total_size(self, files: list[PyFile]) -> int:
+                return sum(len(f.data) for f in files)
+
+
+        def any_file(f: File) -> int:  # the `File` Protocol still types any file object
+            return f.size()
 
 
         def main(wasm: Path) -> None:
@@ -306,11 +327,28 @@ USAGE = {
             # Checked against the Protocols by mypy: a wrong signature fails the type check.
             logger: Logger = log
             kv: Kv = store
-            files: Files = Sizes()
-            file: FileClass = PyFile
+            files: Files[PyFile] = Sizes()
+            file: FileClass[PyFile] = PyFile
             imports = HostUserImports(logger=logger, kv=kv, events=events, files=files, file=file, tick=lambda n: n)
-            for name in ("host_user.wasm", "host_user.component.wasm"):
-                app = HostUser.load(wasm / name, imports=imports)
+            inferred: HostUserImports[PyFile] = HostUserImports(
+                logger=log, kv=store, events=events, files=Sizes(), file=PyFile, tick=lambda n: n
+            )
+            assert any_file(PyFile("x")) == 0
+            # A plain dict by import name, as witbridge.load takes it (untyped).
+            plain: dict[str, object] = {
+                "witbridge:host/logger": log,
+                "witbridge:host/kv": store,
+                "witbridge:host/events": events,
+                "witbridge:host/files": {"file": PyFile, "total_size": Sizes().total_size},
+                "tick": lambda n: n,
+            }
+            cases: list[tuple[str, HostUserImports[PyFile] | dict[str, object]]] = [
+                ("host_user.wasm", imports),
+                ("host_user.component.wasm", inferred),
+                ("host_user.component.wasm", plain),
+            ]
+            for name, given in cases:
+                app = HostUser.load(wasm / name, imports=given)
                 assert app.app.log_all("hi") == 4
                 assert log.lines[:2] == ["DEBUG hi", "INFO hi"]
                 assert app.app.store_and_load("k", b"v") == b"v"
@@ -341,6 +379,77 @@ USAGE = {
                 with counters.Counter(1) as scoped:
                     assert scoped.get() == 1
                 assert not scoped.alive
+    """,
+    # The host's own resource class in every position a host resource takes: no casts (issue 15, item 16).
+    "use_edge_host": """
+        from pathlib import Path
+
+        import witbridge
+        from bg_edge import EdgeImports, ErrorCode, Host, Sink, Source, Thing, ThingClass
+
+
+        class MyThing:
+            def __init__(self) -> None:
+                self.label = "mine"
+
+            def name(self) -> str:
+                return self.label
+
+            @staticmethod
+            def clone(t: MyThing) -> MyThing:
+                return MyThing()
+
+
+        class MyHost:
+            def make(self, n: int) -> MyThing:
+                if n < 0:
+                    raise witbridge.Err(ErrorCode.BAD)
+                return MyThing()
+
+            def take(self, t: MyThing, u: MyThing) -> witbridge.Some[int | None] | None:
+                return witbridge.Some(len(t.label + u.label))
+
+
+        class MySink:
+            def put(self, t: MyThing, more: tuple[MyThing, int]) -> None:
+                pass
+
+
+        class MySource:
+            def get(self) -> MyThing | None:
+                return None
+
+            def all(self) -> list[MyThing]:
+                return [MyThing()]
+
+            def pair(self) -> tuple[MyThing, int]:
+                return MyThing(), 1
+
+
+        def imports() -> EdgeImports[MyThing]:
+            host: Host[MyThing] = MyHost()
+            sink: Sink[MyThing] = MySink()
+            source: Source[MyThing] = MySource()
+            cls: ThingClass[MyThing] = MyThing
+            thing: Thing = MyThing()  # the object Protocol types any implementation
+            assert thing.name() == "mine"
+            return EdgeImports(
+                host=host,
+                sink=sink,
+                source=source,
+                thing=cls,
+                log=lambda msg, p: 0,
+                inline_imp=InlineImp(),
+            )
+
+
+        class InlineImp:
+            def ping(self) -> str:
+                return "pong"
+
+
+        def main(wasm: Path) -> None:
+            assert imports().host.make(1).name() == "mine"  # no guest implements this world: types only
     """,
     "use_pair": """
         from pathlib import Path
@@ -644,7 +753,14 @@ def test_names_are_kept_apart(generated: Path) -> None:
     assert hasattr(edge, "BInterface")
     assert "load_" in edge.Edge.__annotations__
     assert edge.Nested == witbridge.Some[edge.Maybe] | None
-    assert [f.name for f in dataclasses.fields(edge.EdgeImports)] == ["host", "thing", "inline_imp", "log"]
+    assert [f.name for f in dataclasses.fields(edge.EdgeImports)] == [
+        "host",
+        "thing",
+        "sink",
+        "source",
+        "inline_imp",
+        "log",
+    ]
     # `mro` is escaped like a keyword, and a list of an alias of u8 is bytes, as the runtime has them.
     assert [f.name for f in dataclasses.fields(edge.Meta)] == ["mro_"]
     raw = typing.get_type_hints(edge.A.raw)

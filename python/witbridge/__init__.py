@@ -142,12 +142,18 @@ def load(
     else:
         component = Component.from_file(source, engine=engine, wit=wit, world=world)
     linker = Linker(component.engine)
-    for name, implementation in (imports or {}).items():
-        linker.define(name, implementation)
-    _refuse_unused_imports(linker, component)
+    _define_imports(linker, component, imports or {})
     if wasi is not None:
         linker.wasi(wasi)
     return linker.instantiate(component, limits=limits, numeric_lists=numeric_lists)
+
+
+def _define_imports(linker: Linker, component: Component, imports: Mapping[str, object]) -> None:
+    """``load(imports=...)``: defines each implementation by its import name, and refuses names the component
+    doesn't import."""
+    for name, implementation in imports.items():
+        linker.define(name, implementation)
+    _refuse_unused_imports(linker, component)
 
 
 def _refuse_unused_imports(linker: Linker, component: Component) -> None:

@@ -23,8 +23,12 @@ what an untyped one does, and no conversion logic is copied. What a host
 implements for an import is typed by a Protocol as well: one per imported
 interface (what ``Linker.define(name, impl)`` takes), two per imported
 resource (its objects, and the class given to ``define_resource``), and a
-``Callable`` per root-level function (``define_func``). The world's class
-ties it together: ``World.load(path, imports=WorldImports(...))``. Types
+``Callable`` per root-level function (``define_func``). Those that mention
+a host resource are generic over the host's class for it
+(``FileClass[MemFile]``), so an implementation takes and returns its own
+objects without casts. The world's class ties it together:
+``World.load(path, imports=WorldImports(...))``, or a plain dict by import
+name as ``witbridge.load`` takes it. Types
 are annotated as the converters shape them (DESIGN.md §3), with arguments
 typed as broadly as the converters honestly take them (``Sequence[T]`` for a
 list, ``bytes | bytearray | memoryview`` for ``list<u8>``).
@@ -38,7 +42,8 @@ WIT comes from the engine's type model (``witbridge_core::type_model``),
 which carries the runtime's own Python names, so the generator parses no WIT
 and converts no names. The package is split by job: :mod:`.model`
 (the world as dataclasses), :mod:`.names` (keeping generated names apart),
-:mod:`.annotate` (WIT types as annotations), :mod:`.source` (layout),
+:mod:`.annotate` (WIT types as annotations), :mod:`.variance` (the
+variance of the type variables of generic Protocols), :mod:`.source` (layout),
 :mod:`.emit` (the module), :mod:`.runtime` (what generated modules use).
 """
 

@@ -60,6 +60,9 @@ class Annotator:
         self._names = names
         self.uses: set[str] = set()
         """What the annotations need imported: ``Sequence``, ``witbridge``."""
+        self.resources: dict[str, str] = {}
+        """Annotations that stand for resources (by key) in place of their names, alias or not: the type variables
+        of a Protocol generic over the host's resource classes, or ``Self``."""
 
     def __call__(self, ref: TypeRef, direction: Direction) -> str:
         """The annotation of a value of type ``ref`` travelling in ``direction``."""
@@ -67,6 +70,10 @@ class Annotator:
             return _PRIMITIVES[ref]
         ((kind, inner),) = ref.items()
         if kind in ("ref", "own", "borrow"):
+            resource = self._world.resource_of(ref)
+            if resource in self.resources:
+                self.uses.add(self.resources[resource])  # `Self` needs importing; a type variable is harmless here
+                return self.resources[resource]
             return self._names.get(inner, "object")
         if kind == "list":
             if self._world.unalias(inner) == "u8":

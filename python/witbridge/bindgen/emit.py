@@ -20,9 +20,18 @@ from . import names as _names
 from .annotate import Annotator, Direction
 from .model import Function, Interface, Item, RootFunction, TypeDef, TypeRef, World
 from .source import INDENT, LINE_LENGTH, bracketed, docstring, join_docs, noqa
+from .variance import Variance, host_function, variances
 
 # What the world class has besides the exports.
 _WORLD_CLASS_MEMBERS = frozenset({"instance", "load", "compile", "bind"})
+
+_VARIANCE_ARGUMENTS = {
+    Variance.COVARIANT: ["covariant=True"],
+    Variance.CONTRAVARIANT: ["contravariant=True"],
+    Variance.INVARIANT: [],
+}
+# The names the module may import from typing, in isort's order.
+_TYPING = ("TYPE_CHECKING", "Any", "ClassVar", "Generic", "Protocol", "Self", "TypeAlias", "TypeVar", "cast")
 
 
 def module(world: World, *, class_name: str, source_name: str) -> str:
@@ -52,6 +61,17 @@ def _mentions(ref: TypeRef) -> Iterator[str]:
                 yield from _mentions(case)
 
 
+def _call_lines(head: str, args: list[str]) -> list[str]:
+    """A top-level call as ruff formats it: on one line, else its arguments on one line of their own, else one
+    argument a line."""
+    inner = ", ".join(args)
+    if len(head) + len(inner) + 1 <= LINE_LENGTH:
+        return [f"{head}{inner})"]
+    if len(INDENT) + len(inner) <= LINE_LENGTH:
+        return [head, f"{INDENT}{inner}", ")"]
+    return bracketed(head, args, ")", "")
+
+
 def _function_refs(f: Function) -> list[TypeRef]:
     refs = [p.type for p in f.params]
     return [*refs, f.result] if f.result is not None else refs
@@ -75,6 +95,16 @@ class _Writer:
         imported = {i.name for i in self.imports if isinstance(i, Interface)}
         self.both_sides = {t.key for t in self.types if t.kind == "resource" and t.exported and t.owner in imported}
         self.import_names: dict[str, str] = {}
+        # The host's resources, and per resource the type variables (one per variance) of the Protocols that are
+        # generic over the class implementing it, so that `sibling(of: MemFile)` satisfies them (see .variance).
+        self.host_resources = [
+            t.key for t in self.types if t.kind == "resource" and (not t.exported or t.key in self.both_sides)
+        ]
+        self.type_vars: dict[str, dict[Variance, str]] = {}
+        self.used_type_vars: dict[tuple[str, Variance], None] = {}
+        self.type_vars_at: int | None = None
+        self.protocol_params: dict[str, list[str]] = {}  # generic Protocol -> the resource keys it is generic over
+        self.imports_generic = 0  # how many type variables the imports dataclass has
         self._name_types()
         self.class_name = self.scope.claim(class_name)
         self.import_fields = self._import_fields()
@@ -133,6 +163,11 @@ class _Writer:
             if t.key in self.both_sides:
                 self.import_names[t.key] = self.scope.claim(f"Imported{t.cls}", f"Imported{prefixed}")
                 self.class_protocols[t.key] = self.scope.claim(f"Imported{t.cls}Class", f"Imported{prefixed}Class")
+            if t.kind == "resource" and (not t.exported or t.key in self.both_sides):
+                side = "Imported" if t.key in self.both_sides else ""
+                self.type_vars[t.key] = {
+                    v: self.scope.claim(f"_{side}{t.cls}T{v.suffix}", f"_{side}{prefixed}T{v.suffix}") for v in Variance
+                }
 
     @contextlib.contextmanager
     def import_side(self) -> Iterator[None]:
@@ -143,6 +178,40 @@ class _Writer:
             yield
         finally:
             self.names.update(saved)
+
+    @contextlib.contextmanager
+    def resources_as(self, names: dict[str, str]) -> Iterator[None]:
+        """Annotations name the given resources (by key) as ``names`` says: type variables, or ``Self``."""
+        saved = self.annotate.resources
+        self.annotate.resources = {**saved, **names}
+        try:
+            yield
+        finally:
+            self.annotate.resources = saved
+
+    def generic(self, functions: list[Function]) -> dict[str, str]:
+        """The type variables, by resource key, of a Protocol of functions the host implements: one per host
+        resource the functions mention, with the variance the mentions give it."""
+        found = variances(f for fn in functions for f in host_function(self.world, fn, set(self.host_resources)))
+        chosen = {}
+        for key, variance in found.items():
+            self.used_type_vars[(key, variance)] = None
+            chosen[key] = self.type_vars[key][variance]
+        return chosen
+
+    def invariant(self, keys: list[str]) -> dict[str, str]:
+        """The invariant type variables of ``keys``, for the imports dataclass (in the module's order of types)."""
+        chosen = {}
+        for key in self.host_resources:
+            if key in keys:
+                self.used_type_vars[(key, Variance.INVARIANT)] = None
+                chosen[key] = self.type_vars[key][Variance.INVARIANT]
+        return chosen
+
+    def protocol_bases(self, type_vars: dict[str, str]) -> str:
+        if not type_vars:
+            return "Protocol"
+        return f"Protocol[{', '.join(type_vars.values())}]"
 
     def _import_fields(self) -> list[tuple[str, str, Item | TypeDef]]:
         """(field name, what it implements, the item or resource) for the imports dataclass."""
@@ -204,6 +273,7 @@ class _Writer:
         self.emit(*bracketed("_CLASSES: tuple[type, ...] = (", self.bound, ")", ""))
         if len(self.bound) == 1:
             self.lines[-1] = f"_CLASSES: tuple[type, ...] = ({self.bound[0]},)"
+        self.write_type_vars()
         self.uses.update(self.annotate.uses)
         body = self.lines
         self.lines = []
@@ -211,6 +281,21 @@ class _Writer:
         # isort's spacing: two blank lines before a definition, one before anything else.
         gap = ["", ""] if body[0].startswith(("class ", "@", "def ")) else [""]
         return "\n".join([*self.lines, *gap, *body]) + "\n"
+
+    def write_type_vars(self) -> None:
+        """The type variables the generic Protocols use, before the first host resource's Protocol."""
+        if not self.used_type_vars or self.type_vars_at is None:
+            return
+        self.uses.add("TypeVar")
+        lines = []
+        for key in self.host_resources:
+            bound = self.import_names.get(key, self.names[key])
+            for variance in Variance:
+                if (key, variance) in self.used_type_vars:
+                    name = self.type_vars[key][variance]
+                    args = [f'"{name}"', f'bound="{bound}"', *_VARIANCE_ARGUMENTS[variance]]
+                    lines += _call_lines(f"{name} = TypeVar(", args)
+        self.lines[self.type_vars_at : self.type_vars_at] = [*lines, "", ""]
 
     def write_header(self) -> None:
         world = self.world
@@ -248,15 +333,17 @@ class _Writer:
             stdlib.append("import enum")
         if "os" in self.uses:
             stdlib.append("import os")
-        abc = sorted(n for n in ("Callable", "Sequence") if n in self.uses)
+        abc = sorted(n for n in ("Callable", "Mapping", "Sequence") if n in self.uses)
         if abc:
             stdlib.append(f"from collections.abc import {', '.join(abc)}")
         typing = sorted(
-            (n for n in ("TYPE_CHECKING", "ClassVar", "Protocol", "TypeAlias", "cast") if n in self.uses),
+            (n for n in _TYPING if n in self.uses),
             key=lambda n: (not n.isupper(), n[:1].islower(), n),
         )
         if typing:
-            stdlib.append(f"from typing import {', '.join(typing)}")
+            lines = bracketed("from typing import ", typing, "", "")
+            # Too long for a line, ruff's layout puts the names in parentheses, one a line.
+            stdlib += lines if len(lines) == 1 else ["from typing import (", *lines[1:-1], ")"]
         self.emit(*stdlib, "", "import witbridge", "from witbridge.bindgen import runtime as _runtime")
 
     # --- types -------------------------------------------------------------------------------------------
@@ -388,6 +475,8 @@ class _Writer:
         self.uses.add("Protocol")
         name = self.names[t.key]
         self.top_level()
+        if self.type_vars_at is None:
+            self.type_vars_at = len(self.lines)  # the type variables are written here, once it is known which
         self.emit(f"class {name}(Protocol):{noqa(name, 'E742')}")
         self.doc(
             join_docs(
@@ -398,28 +487,47 @@ class _Writer:
             INDENT,
         )
         functions = self.resource_functions(t)
-        for f in functions:
-            if f.kind == "method":
-                self.emit("")
-                self.write_method(f, INDENT, Direction.RECEIVED, receiver=True, positional=True)
+        # A method that takes or returns another object of this resource gets one of the implementing class.
+        with self.resources_as({t.key: "Self"}):
+            for f in functions:
+                if f.kind == "method":
+                    self.emit("")
+                    self.write_method(f, INDENT, Direction.RECEIVED, receiver=True, positional=True)
         if t.key not in self.class_protocols:
             return
         interface = t.owner
+        statics = [f for f in functions if f.kind in ("constructor", "static")]
+        type_vars = self.generic(statics)
+        protocol = self.class_protocols[t.key]
+        self.protocol_params[protocol] = list(type_vars)
         self.top_level()
-        self.emit(f"class {self.class_protocols[t.key]}(Protocol):")
+        self.emit(f"class {protocol}({self.protocol_bases(type_vars)}):")
         self.doc(
-            f"The class that implements the resource `{t.name}`: "
-            f'`Linker.define_resource("{interface}", "{t.name}", cls)`. The guest\'s constructor calls it, its '
-            "static functions are the class's.",
+            join_docs(
+                f"The class that implements the resource `{t.name}`: "
+                f'`Linker.define_resource("{interface}", "{t.name}", cls)`. The guest\'s constructor calls it, its '
+                "static functions are the class's.",
+                self.generic_doc(type_vars, f"{protocol}[My{t.cls}]"),
+            ),
             INDENT,
         )
-        for f in functions:
-            if f.kind == "constructor":
+        with self.resources_as(type_vars):
+            for f in statics:
                 self.emit("")
-                self.write_method(f, INDENT, Direction.RECEIVED, receiver=True, positional=True, call=name)
-            elif f.kind == "static":
-                self.emit("")
-                self.write_method(f, INDENT, Direction.RECEIVED, receiver=True, positional=True, static_self=True)
+                if f.kind == "constructor":
+                    call = type_vars.get(t.key, name)
+                    self.write_method(f, INDENT, Direction.RECEIVED, receiver=True, positional=True, call=call)
+                else:
+                    self.write_method(f, INDENT, Direction.RECEIVED, receiver=True, positional=True, static_self=True)
+
+    def generic_doc(self, type_vars: dict[str, str], example: str) -> str | None:
+        if not type_vars:
+            return None
+        resources = ", ".join(f"`{self.world.types[key].name}`" for key in type_vars)
+        return (
+            f"Generic over the host's class for {resources} (`{example}`), so that an implementation takes and "
+            "returns objects of its own class."
+        )
 
     # --- functions -------------------------------------------------------------------------------------
 
@@ -484,18 +592,23 @@ class _Writer:
     def write_import_protocol(self, item: Interface) -> None:
         self.uses.add("Protocol")
         name = self.protocols[id(item)]
+        functions = [f for f in item.freestanding if f.callable]
+        type_vars = self.generic(functions)
+        self.protocol_params[name] = list(type_vars)
+        example = f"{name}[{', '.join('My' + self.world.types[key].cls for key in type_vars)}]"
         self.top_level()
-        self.emit(f"class {name}(Protocol):")
+        self.emit(f"class {name}({self.protocol_bases(type_vars)}):")
         self.doc(
             join_docs(
                 f"The imported interface `{item.name}`: what its implementation must provide "
                 f'(`Linker.define("{item.name}", impl)`; an object or a module).',
                 item.docs,
+                self.generic_doc(type_vars, example),
             ),
             INDENT,
         )
-        for f in item.freestanding:
-            if f.callable:
+        with self.resources_as(type_vars):
+            for f in functions:
                 self.emit("")
                 self.write_method(f, INDENT, Direction.RECEIVED, receiver=True, positional=True)
 
@@ -504,27 +617,57 @@ class _Writer:
         args = ", ".join(self.ann(p.type, Direction.RECEIVED) for p in f.params)
         return f"Callable[[{args}], {self.annotate.result(f.result, Direction.GIVEN).returns}]"
 
+    def imports_params(self) -> dict[str, str]:
+        """The type variables the imports dataclass is generic over: every host resource one of its fields
+        mentions."""
+        keys: list[str] = []
+        for _, _, what in self.import_fields:
+            if isinstance(what, RootFunction):
+                found = variances(host_function(self.world, what.function, set(self.host_resources)))
+                keys += found
+            elif isinstance(what, Interface):
+                keys += self.protocol_params.get(self.protocols[id(what)], [])
+            else:
+                keys += self.protocol_params.get(self.class_protocols[what.key], [])
+        return self.invariant(keys)
+
+    def parameterized(self, protocol: str, type_vars: dict[str, str]) -> str:
+        keys = self.protocol_params.get(protocol, [])
+        return f"{protocol}[{', '.join(type_vars[key] for key in keys)}]" if keys else protocol
+
     def write_imports_class(self) -> None:
         assert self.imports_name is not None
         self.uses.update({"dataclasses", "cast"})
         fields = self.import_fields
+        type_vars = self.imports_params()
+        self.imports_generic = len(type_vars)
+        bases = ""
+        if type_vars:
+            self.uses.add("Generic")
+            bases = f"(Generic[{', '.join(type_vars.values())}])"
         self.top_level()
-        self.emit("@dataclasses.dataclass(kw_only=True)", f"class {self.imports_name}:")
+        self.emit("@dataclasses.dataclass(kw_only=True)", f"class {self.imports_name}{bases}:")
         self.doc(
-            f"Everything a `{self.world.name}` component imports (WASI aside), one implementation each; "
-            "`define()` gives them to a `witbridge.Linker`.",
+            join_docs(
+                f"Everything a `{self.world.name}` component imports (WASI aside), one implementation each; "
+                "`define()` gives them to a `witbridge.Linker`.",
+                "Generic over the host's resource classes, which mypy infers from the fields." if type_vars else None,
+            ),
             INDENT,
         )
         self.emit("")
         for field, interface, what in fields:
             if isinstance(what, RootFunction):
-                self.emit(f"{INDENT}{field}: {self.callable_type(what.function)}{noqa(field)}")
+                with self.resources_as(type_vars):
+                    annotation = self.callable_type(what.function)
+                self.emit(f"{INDENT}{field}: {annotation}{noqa(field)}")
                 self.emit(*docstring(join_docs(what.function.wit, what.function.docs), INDENT, verbatim_first=True))
             elif isinstance(what, Interface):
-                self.emit(f"{INDENT}{field}: {self.protocols[id(what)]}{noqa(field)}")
+                self.emit(f"{INDENT}{field}: {self.parameterized(self.protocols[id(what)], type_vars)}{noqa(field)}")
                 self.doc(f"`{interface}`", INDENT)
             else:
-                self.emit(f"{INDENT}{field}: {self.class_protocols[what.key]}{noqa(field)}")
+                annotation = self.parameterized(self.class_protocols[what.key], type_vars)
+                self.emit(f"{INDENT}{field}: {annotation}{noqa(field)}")
                 where = f"of `{interface}`" if interface else "at the root of the world"
                 self.doc(f"The class of the resource `{what.name}` {where}.", INDENT)
         self.emit("", f"{INDENT}def define(self, linker: witbridge.Linker) -> None:")
@@ -680,7 +823,12 @@ class _Writer:
     def write_load(self) -> None:
         params = ["cls", "source: str | os.PathLike[str] | bytes", "*"]
         if self.imports_name:
-            params.append(f"imports: {self.imports_name}")
+            # Or a plain mapping by import name, as `witbridge.load(imports=...)` takes (untyped).
+            self.uses.update({"Mapping", "Any"} if self.imports_generic else {"Mapping"})
+            imports = self.imports_name
+            if self.imports_generic:
+                imports += f"[{', '.join('Any' for _ in range(self.imports_generic))}]"
+            params.append(f"imports: {imports} | Mapping[str, object]")
         params += [
             "engine: witbridge.Engine | None = None",
             "wit: str | os.PathLike[str] | None = None",
@@ -692,7 +840,12 @@ class _Writer:
         self.emit(*bracketed("def load(", params, f") -> {self.class_name}:", INDENT))
         self.doc(
             "Compiles, links and instantiates a component, as `witbridge.load` does"
-            + (", with ``imports`` for what it imports." if self.imports_name else "."),
+            + (
+                f", with ``imports`` for what it imports: a `{self.imports_name}`, or a mapping by import name as "
+                "`witbridge.load` takes."
+                if self.imports_name
+                else "."
+            ),
             INDENT * 2,
         )
         self.emit(
@@ -700,7 +853,12 @@ class _Writer:
             f"{INDENT * 2}linker = witbridge.Linker(component.engine)",
         )
         if self.imports_name:
-            self.emit(f"{INDENT * 2}imports.define(linker)")
+            self.emit(
+                f"{INDENT * 2}if isinstance(imports, {self.imports_name}):",
+                f"{INDENT * 3}imports.define(linker)",
+                f"{INDENT * 2}else:",
+                f"{INDENT * 3}_runtime.define_imports(linker, component, imports)",
+            )
         self.emit(
             f"{INDENT * 2}if wasi is not None:",
             f"{INDENT * 3}linker.wasi(wasi)",

@@ -126,6 +126,20 @@ class World:
             ref = definition.target
         return ref
 
+    def resource_of(self, ref: TypeRef) -> str | None:
+        """The key of the resource that a handle or a name refers to, through aliases (``use a.{file as f}``)."""
+        while isinstance(ref, dict) and len(ref) == 1:
+            ((kind, inner),) = ref.items()
+            definition = self.types.get(inner) if kind in ("ref", "own", "borrow") else None
+            if definition is None:
+                return None
+            if definition.kind == "resource":
+                return definition.key
+            if definition.kind != "alias" or definition.target is None:
+                return None
+            ref = definition.target
+        return None
+
 
 def _function(data: dict[str, Any]) -> Function:
     return Function(

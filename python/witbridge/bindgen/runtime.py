@@ -14,10 +14,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import _native
+from .. import Linker, _define_imports, _native
 from .._classes import Resource
 from .._errors import LinkError
 from .model import TypeDef, typedef
@@ -60,6 +60,16 @@ def bind(component: _native.Component, classes: Iterable[type]) -> _native.Compo
             "instantiating it (load it with the generated class's load() or compile())"
         )
     return component
+
+
+def define_imports(linker: Linker, component: _native.Component, imports: Mapping[str, object]) -> None:
+    """``World.load(imports={...})`` with a plain mapping by import name: defined as ``witbridge.load`` defines
+    it (names without versions, a function for a root import, names nothing imports refused)."""
+    if not isinstance(imports, Mapping):
+        raise TypeError(
+            f"imports= takes the generated imports dataclass or a mapping by import name, not {type(imports).__name__}"
+        )
+    _define_imports(linker, component, imports)
 
 
 def made_by_an_instance(cls: type, *args: Any, **kwargs: Any) -> Any:
