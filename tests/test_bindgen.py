@@ -82,7 +82,12 @@ interface b {
 }
 
 interface host {
-  resource thing { constructor(); name: func() -> string; clone: static func(t: borrow<thing>) -> thing; }
+  resource thing {
+    constructor();
+    name: func() -> string;
+    clone: static func(t: borrow<thing>) -> thing;
+    merge: func(other: borrow<thing>) -> thing;
+  }
   enum error-code { bad }
   make: func(n: u32) -> result<thing, error-code>;
   take: func(t: thing, u: borrow<thing>) -> option<option<u8>>;
@@ -397,6 +402,9 @@ USAGE = {
 
             @staticmethod
             def clone(t: MyThing) -> MyThing:
+                return MyThing()
+
+            def merge(self, other: MyThing) -> MyThing:  # `Self` in the `Thing` Protocol
                 return MyThing()
 
 
