@@ -98,6 +98,12 @@ interface b2 {
   keep: func(t: borrow<thing>) -> u32;
 }
 
+// Two types whose names a `use` swaps: each name is the other's class on the namespace.
+interface swapped {
+  use a.{l as meta, meta as l};
+  s: func(x: l, y: meta) -> l;
+}
+
 // Host resources only received (contravariant), only returned (covariant), and renamed.
 interface sink {
   use host.{thing};
@@ -121,6 +127,7 @@ world edge {
   export a;
   export b;
   export b2;
+  export swapped;
   export inline-exp: interface { record r { v: u8 } pong: func(r: r) -> r; }
   export root-f: func(p: point) -> point;
   export load: func();

@@ -7,7 +7,9 @@
 //!
 //! - `world`: `{name, package, docs, imports, exports, types, world_types}`;
 //! - an import or export: `{kind: "interface", name, attr, docs, wasi,
-//!   types: [{name, type}], functions}` or `{kind: "function", name, attr,
+//!   types: [{name, class, type}], functions}` (`class` is the Python name
+//!   of the type there, which a `use a.{b as c}` makes `C`) or
+//!   `{kind: "function", name, attr,
 //!   function}`;
 //! - a function: `{name, py, kind, resource, params: [{name, py, type}],
 //!   result, docs, wit}`, where `kind` is `freestanding`, `constructor`,
@@ -68,7 +70,7 @@ pub fn world_model(desc: &Description) -> Value {
         .chain(world.exports.iter())
         .filter_map(|(key, item)| match (key, item) {
             (WorldKey::Name(name), WorldItem::Type { id, .. }) => {
-                Some(json!({"name": name, "type": builder.reference(&Type::Id(*id))}))
+                Some(json!({"name": name, "class": names::pascal(name), "type": builder.reference(&Type::Id(*id))}))
             }
             _ => None,
         })
@@ -194,7 +196,9 @@ impl Builder<'_> {
         let types: Vec<Value> = iface
             .types
             .iter()
-            .map(|(local, ty)| json!({"name": local, "type": self.reference(&Type::Id(*ty))}))
+            .map(|(local, ty)| {
+                json!({"name": local, "class": names::pascal(local), "type": self.reference(&Type::Id(*ty))})
+            })
             .collect();
         let functions: Vec<Value> = iface.functions.values().map(|f| self.function(f)).collect();
         // The doc comment of the interface, else that of the import/export line.

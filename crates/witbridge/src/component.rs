@@ -219,22 +219,37 @@ impl Component {
         Ok(table.entry(key).or_insert(sig).clone())
     }
 
+    /// The classes of `types` (local name, type) by attribute name. Each is
+    /// there under the name the interface gives it: a `use a.{point as spot}`
+    /// is `Spot`, and a rename is how WIT keeps two types called `point`
+    /// apart, so one must not hide the other. A class is also there under
+    /// its own name (`Point`, and `ShapeCircle` for a variant's cases) unless
+    /// the interface gives that name to another class.
     fn types_dict<'py>(
         &self,
         py: Python<'py>,
         types: Vec<(&str, Type)>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
-        for (_, ty) in types {
+        let mut classes = Vec::new();
+        for (local, ty) in types {
             let Type::Id(id) = ty else { continue };
             let Some(class) = self.classes.get(py, &self.desc, id)? else {
                 continue;
             };
-            let main = class.main().bind(py);
-            dict.set_item(main.name()?, main)?;
-            if let TypeClass::Variant(_, cases) = &class {
-                for case in cases {
-                    dict.set_item(case.bind(py).name()?, case.bind(py))?;
+            dict.set_item(names::pascal(local), class.main().bind(py))?;
+            classes.push(class);
+        }
+        let local = dict.copy()?;
+        for class in &classes {
+            let mut own = vec![class.main().bind(py)];
+            if let TypeClass::Variant(_, cases) = class {
+                own.extend(cases.iter().map(|case| case.bind(py)));
+            }
+            for cls in own {
+                let name = cls.name()?;
+                if !local.contains(&name)? {
+                    dict.set_item(name, cls)?;
                 }
             }
         }

@@ -72,6 +72,24 @@ def _call_lines(head: str, args: list[str]) -> list[str]:
     return bracketed(head, args, ")", "")
 
 
+def _layers(classes: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """(attribute, class) pairs in Protocol bodies where no annotation names an attribute declared before it.
+
+    The attributes that other annotations name go last, which is all that an interface's renames need
+    (`OtherPoint: type[Point]`, then `Point: type[OpsPoint]`); whatever still clashes (two types whose names a
+    `use` swaps) goes to a further body.
+    """
+    named = {cls for attr, cls in classes if attr != cls}
+    ordered = sorted(classes, key=lambda pair: pair[0] in named)
+    layers: list[list[tuple[str, str]]] = []
+    for attr, cls in ordered:
+        layer = next((layer for layer in layers if all(cls != earlier for earlier, _ in layer)), None)
+        if layer is None:
+            layers.append(layer := [])
+        layer.append((attr, cls))
+    return layers
+
+
 def _function_refs(f: Function) -> list[TypeRef]:
     refs = [p.type for p in f.params]
     return [*refs, f.result] if f.result is not None else refs
@@ -123,10 +141,10 @@ class _Writer:
 
     def _reachable(self) -> list[TypeDef]:
         """The named types of the kept imports and exports, and every type they refer to, in model order."""
-        pending: list[TypeRef] = [ref for _, ref in self.world.world_types]
+        pending: list[TypeRef] = [t.type for t in self.world.world_types]
         for item in [*self.imports, *self.exports]:
             if isinstance(item, Interface):
-                pending += [ref for _, ref in item.types]
+                pending += [t.type for t in item.types]
                 for f in item.functions:
                     pending += _function_refs(f)
             else:
@@ -685,20 +703,28 @@ class _Writer:
     # --- exports ---------------------------------------------------------------------------------------
 
     def namespace_types(self, item: Interface) -> list[tuple[str, str]]:
-        """(attribute, module name) of the classes the runtime puts on the interface's namespace."""
-        found: dict[str, str] = {}
-        for _, ref in item.types:
-            target = self.world.unalias(ref)
-            if not (isinstance(target, dict) and "ref" in target):
-                continue
-            t = self.world.types.get(target["ref"])
-            # (An imported resource gets a class there too, but the host's objects are no instances of it.)
-            if t is None or t.kind == "alias" or (t.kind == "resource" and not t.exported) or t.key not in self.names:
-                continue
-            found[t.cls] = self.names[t.key]
+        """(attribute, module name) of the classes the runtime puts on the interface's namespace: each under the
+        name the interface gives it (`use a.{point as spot}`: `Spot`), and under its own name (and its cases')
+        unless the interface gives that name to another class (as ``Component._types`` does)."""
+        local: dict[str, TypeDef] = {}
+        for named in item.types:
+            target = self.world.unalias(named.type)
+            t = self.world.types.get(target["ref"]) if isinstance(target, dict) and "ref" in target else None
+            if t is not None and t.kind != "alias":
+                local[named.cls] = t
+        own: dict[str, TypeDef | tuple[TypeDef, int]] = {}
+        for t in local.values():
+            own.setdefault(t.cls, t)
             if t.kind == "variant":
-                for case, case_name in zip(t.members, self.case_names[t.key], strict=True):
-                    found[case.cls] = case_name
+                for i, case in enumerate(t.members):
+                    own.setdefault(case.cls, (t, i))
+        found: dict[str, str] = {}
+        for attr, what in [*local.items(), *((a, w) for a, w in own.items() if a not in local)]:
+            t, index = what if isinstance(what, tuple) else (what, None)
+            # (An imported resource gets a class there too, but the host's objects are no instances of it.)
+            if (t.kind == "resource" and not t.exported) or t.key not in self.names:
+                continue
+            found[attr] = self.names[t.key] if index is None else self.case_names[t.key][index]
         # `None` (the variant `none`) is an attribute only getattr() reaches.
         return [(attr, cls) for attr, cls in found.items() if not keyword.iskeyword(attr)]
 
@@ -708,13 +734,16 @@ class _Writer:
         bases = "Protocol"
         classes = self.namespace_types(item)
         if classes:
-            # Type attributes live in a base Protocol: in the class body itself, `Point: type[Point]` would
-            # make `Point` in the methods' annotations mean the attribute.
-            types_name = self.scope.claim(f"_{name}Types")
-            self.top_level()
-            self.emit(f"class {types_name}(Protocol):")
-            self.emit(*(f"{INDENT}{attr}: type[{cls}]{noqa(attr)}" for attr, cls in classes))
-            bases = f"{types_name}, Protocol"
+            # Type attributes live in base Protocols: in the class body itself, `Point: type[Point]` would
+            # make `Point` in the methods' annotations mean the attribute. Likewise in a base, an attribute
+            # `Point` declared before `OtherPoint: type[Point]` would be what that annotation names.
+            layers = _layers(classes)
+            names = [self.scope.claim(f"_{name}Types" + (str(i + 1) if i else "")) for i in range(len(layers))]
+            for types_name, layer in zip(names, layers, strict=True):
+                self.top_level()
+                self.emit(f"class {types_name}(Protocol):")
+                self.emit(*(f"{INDENT}{attr}: type[{cls}]{noqa(attr)}" for attr, cls in layer))
+            bases = f"{', '.join(names)}, Protocol"
         self.top_level()
         self.emit(f"class {name}({bases}):{noqa(name, 'E742')}")
         self.doc(

@@ -51,6 +51,16 @@ class Function:
 
 
 @dataclass(frozen=True)
+class LocalType:
+    """A named type as an interface (or the world) has it: its WIT name there, its Python name there (which a
+    renaming ``use a.{b as c}`` makes ``C``, not the type's own ``B``), and the type."""
+
+    name: str
+    cls: str
+    type: TypeRef
+
+
+@dataclass(frozen=True)
 class Interface:
     """An imported or exported interface."""
 
@@ -58,7 +68,7 @@ class Interface:
     attr: str
     docs: str | None
     wasi: bool
-    types: list[tuple[str, TypeRef]]
+    types: list[LocalType]
     functions: list[Function]
 
     @property
@@ -115,7 +125,7 @@ class World:
     imports: list[Item]
     exports: list[Item]
     types: dict[str, TypeDef]
-    world_types: list[tuple[str, TypeRef]]
+    world_types: list[LocalType]
 
     def unalias(self, ref: TypeRef) -> TypeRef:
         """What ``ref`` stands for once aliases are followed (as the runtime's converters see it)."""
@@ -162,7 +172,7 @@ def _item(data: dict[str, Any]) -> Item:
         attr=data["attr"],
         docs=data["docs"],
         wasi=data["wasi"],
-        types=[(t["name"], t["type"]) for t in data["types"]],
+        types=[LocalType(t["name"], t["class"], t["type"]) for t in data["types"]],
         functions=[_function(f) for f in data["functions"]],
     )
 
@@ -202,7 +212,7 @@ def from_json(text: str) -> World:
         imports=[_item(i) for i in data["imports"]],
         exports=[_item(e) for e in data["exports"]],
         types={t["key"]: typedef(t) for t in data["types"]},
-        world_types=[(t["name"], t["type"]) for t in data["world_types"]],
+        world_types=[LocalType(t["name"], t["class"], t["type"]) for t in data["world_types"]],
     )
 
 
