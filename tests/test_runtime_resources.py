@@ -514,9 +514,12 @@ def test_bindgen_keeps_imported_and_exported_resources_apart() -> None:
     # dataclass asks for the host's class, not the guest's.
     assert "class Thing(witbridge.Resource):" in text
     assert "class ImportedThing(Protocol):" in text
-    assert "class ImportedThingClass(Protocol):" in text
-    assert "    thing: ImportedThingClass\n" in text
-    assert "-> ImportedThing:" in text
+    # The class Protocol is generic over the host's class (its constructor returns one), bound by the host's
+    # Protocol.
+    assert "class ImportedThingClass(Protocol[_ImportedThingT_co]):" in text
+    assert "    thing: ImportedThingClass[_ImportedThingT]\n" in text
+    assert 'TypeVar("_ImportedThingT", bound="ImportedThing")' in text
+    assert "-> _ImportedThingT_co:" in text
 
 
 def test_bindgen_of_a_root_resource(tmp_path: Path) -> None:
