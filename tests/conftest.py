@@ -8,8 +8,9 @@ break or need a store of their own.
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,14 @@ def values(values_instance: witbridge.Instance) -> witbridge.Namespace:
     ns = values_instance.values
     assert isinstance(ns, witbridge.Namespace)
     return ns
+
+
+@pytest.fixture
+def python_sigint_handler() -> Iterator[None]:
+    """Python's own SIGINT handler, even where the test runner ignores SIGINT
+    (a shell's background job does), so that os.kill(SIGINT) raises."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -92,6 +92,33 @@ def test_timeout_ends_a_wait_for_stdin() -> None:
     assert "timeout of 500ms, while the guest waited in wasi:io/streams' input-stream.blocking-read" in err
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_ends_a_wait_for_stdin() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-m", "witbridge", "run", str(CLI), "--", "echo", "started", "stdin"],
+        stdin=subprocess.PIPE,  # nobody writes to it and nobody closes it
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as from a terminal
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "started\n"  # the guest reads stdin next
+        time.sleep(0.2)
+        sent = time.monotonic()
+        os.kill(child.pid, signal.SIGINT)
+        code = child.wait(timeout=30)
+        assert time.monotonic() - sent < 5
+        assert child.stderr is not None
+        err = child.stderr.read()
+    finally:
+        child.kill()
+        child.wait()
+    assert code == 130
+    assert "witbridge run: interrupted" in err
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

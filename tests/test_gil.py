@@ -24,9 +24,7 @@ from witbridge import _native
 from .conftest import WASM_DIR
 from .fuzzing.choices import ByteChoices
 from .fuzzing.echo import Echo, signature
-from .test_limits import busy, python_sigint_handler, xorshift
-
-__all__ = ["python_sigint_handler"]  # a fixture, used by name
+from .test_limits import busy, xorshift
 
 SHORT_STREAK = 16  # witbridge_core::gil_policy::SHORT_STREAK
 # A call that a busy machine happens to slow down restarts the streak.

@@ -11,7 +11,6 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -184,17 +183,6 @@ def test_limits_must_be_limits() -> None:
 
 
 # --- Ctrl-C ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def python_sigint_handler() -> Iterator[None]:
-    """Python's own SIGINT handler, even where the test runner ignores SIGINT
-    (a shell's background job does), so that os.kill(SIGINT) raises."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.usefixtures("python_sigint_handler")

@@ -1,14 +1,18 @@
-"""`timeout` holds while the guest waits on the host.
+"""`timeout` and Ctrl-C hold while the guest waits on the host.
 
 Epoch ticks stop guest code; these are the waits outside it: WASI's
 blocking calls (a sleep, which is a `poll`; a read of stdin, in
-test_cli_run.py) end at the call's deadline, and a Python import that
-returns after the deadline ends the call with the same `timeout` trap.
+test_cli_run.py) end at the call's deadline or at Ctrl-C, and a Python
+import that returns after the deadline ends the call with the same
+`timeout` trap.
 The bounds are generous: each wait would last seconds longer than allowed.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -44,6 +48,61 @@ def test_waits_within_the_timeout_or_without_one_are_whole(new_instance: Instanc
         lib.files.print("written")  # blocking-write-and-flush, replaced too
         assert lib.stdout == b"written\n"
         assert not lib.broken
+
+
+@pytest.mark.usefixtures("python_sigint_handler")
+@pytest.mark.parametrize("limits", [witbridge.Limits(timeout=60), None], ids=["timeout", "no-timeout"])
+def test_ctrl_c_ends_a_wasi_wait(new_instance: InstanceFactory, limits: witbridge.Limits | None) -> None:
+    lib = new_instance(LIB, limits=limits)
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            lib.files.sleep(5_000)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 3
+    with pytest.raises(witbridge.Error, match=r"KeyboardInterrupt interrupted an earlier call to .*#sleep"):
+        lib.files.sleep(0)
+
+
+@pytest.mark.usefixtures("python_sigint_handler")
+def test_ctrl_c_leaves_a_wait_in_another_thread_alone(new_instance: InstanceFactory) -> None:
+    # Python runs signal handlers on its main thread only: there Ctrl-C
+    # raises, and a guest sleeping in another thread sleeps on.
+    lib = new_instance(LIB)
+    slept: list[float] = []
+    done = threading.Event()
+
+    def sleep() -> None:
+        started = time.monotonic()
+        try:
+            lib.files.sleep(600)
+            slept.append(time.monotonic() - started)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=sleep)
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+    worker.start()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            wait_for(done)
+    finally:
+        timer.cancel()
+        done.wait(10)
+    assert len(slept) == 1
+    assert slept[0] >= 0.6
+    assert not lib.broken
+
+
+def wait_for(event: threading.Event) -> None:
+    """Waits in Python code, which Ctrl-C interrupts (a join it interrupts
+    can be left broken, returning early ever after)."""
+    while not event.is_set():
+        time.sleep(0.01)
 
 
 def host_calls(callback: object, timeout: float) -> witbridge.Instance:

@@ -91,6 +91,24 @@ fn on_main_thread(py: Python<'_>) -> bool {
     })
 }
 
+/// Lets Python's signal handlers run, if this is the main thread; what one
+/// raised (`KeyboardInterrupt` for Ctrl-C).
+fn run_signal_handlers(py: Python<'_>) -> Option<PyErr> {
+    on_main_thread(py)
+        .then(|| py.check_signals().err())
+        .flatten()
+}
+
+/// [`run_signal_handlers`] for a thread that doesn't hold the GIL, such as
+/// one waiting in WASI: a thread known not to be the main one doesn't take
+/// the GIL for nothing.
+pub fn signal_raised() -> Option<PyErr> {
+    if MAIN_THREAD.with(Cell::get) == Some(false) {
+        return None;
+    }
+    Python::attach(run_signal_handlers)
+}
+
 /// Runs at each epoch tick while a guest runs (every `ticker::TICK`): ends
 /// the call if it is past its deadline, lets Python's signal handlers run,
 /// so that Ctrl-C raises `KeyboardInterrupt` in a guest call too, and, if
@@ -110,9 +128,7 @@ pub fn on_epoch(mut store: StoreContextMut<'_, Host>) -> wasmtime::Result<Update
     let signalled = (keeps_gil || maybe_main)
         .then(|| {
             Python::attach(|py| {
-                let raised = on_main_thread(py)
-                    .then(|| py.check_signals().err())
-                    .flatten();
+                let raised = run_signal_handlers(py);
                 if keeps_gil && raised.is_none() {
                     // What Python's own loop does every switch interval: if
                     // another thread asked for the GIL, it gets it now, and
