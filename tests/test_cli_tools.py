@@ -414,6 +414,22 @@ def test_a_trap_prints_the_backtrace_one_frame_a_line(capfd: Capture) -> None:
     ]
 
 
+def test_a_panic_message_is_printed_once(capfd: Capture) -> None:
+    # The guest's stderr is the terminal's: the panic message is there, and
+    # the trap's report doesn't repeat it.
+    code, out, err = cli(capfd, "call", str(WASM / "wasi_lib.component.wasm"), 'panic("boom at noon")')
+    assert (code, out) == (1, "")
+    lines = err.splitlines()
+    assert lines.count("boom at noon") == 1
+    report = lines.index(
+        "witbridge call: the guest trapped: witbridge:wasi-lib/files@0.1.0#panic: "
+        "wasm trap: wasm `unreachable` instruction executed"
+    )
+    assert lines.index("boom at noon") < report
+    assert lines[report + 1] == "error while executing at wasm backtrace:"
+    assert "wrote to stderr" not in err
+
+
 def test_a_timeout_exits_1(capfd: Capture) -> None:
     code, _, err = cli(capfd, "call", str(WAT / "busy.wat"), "spin()", "--timeout", "0.1")
     assert code == 1

@@ -67,14 +67,27 @@ def fail(verb: str, message: object, code: int = EXIT_USAGE) -> int:
     return code
 
 
+# Where a Trap's message starts repeating what the guest wrote to its stderr
+# during the call (the heading of witbridge's section; the lines under it are
+# indented, so a guest's own text can't look like it).
+_STDERR_SECTION = re.compile(r"\n(?:the last \d+ bytes )?the guest wrote to stderr during the call:\n")
+
+
 def trapped(verb: str, trap: witbridge.Trap) -> int:
     """Reports a trap on stderr, ``witbridge VERB: the guest trapped: MESSAGE`` and then the guest's
     backtrace one frame a line, as wasmtime prints it; returns :data:`EXIT_GUEST_FAILED`.
 
-    Not :func:`fail`'s one line: a backtrace joined into one line is unreadable.
+    Not :func:`fail`'s one line: a backtrace joined into one line is unreadable. The guest's
+    stderr is the terminal's here, so what it wrote there during the call (a Rust guest's panic
+    message) was shown already, and the message leaves it out rather than print it twice.
     """
+    message = trap.message
+    section = _STDERR_SECTION.search(message) if trap.stderr else None
+    if section is not None:
+        message = message[: section.start()]
+    backtrace = f"\n{trap.backtrace}" if trap.backtrace else ""
     sys.stdout.flush()
-    print(f"witbridge {verb}: the guest trapped: {trap}", file=sys.stderr)
+    print(f"witbridge {verb}: the guest trapped: {message}{backtrace}", file=sys.stderr)
     return EXIT_GUEST_FAILED
 
 
