@@ -47,7 +47,17 @@ NATIVE_BIN = ROOT / "target" / "release" / NATIVE_CRATE
 MACHINE_INTERFACE = "xyz:machine/machine-interface"
 VALUES_INTERFACE = "witbridge:fixtures/values@0.1.0"
 
-CASES = ("get_u32", "count_symbols", "run", "echo_string", "echo_bytes", "echo_u32s", "echo_f64s", "echo_points")
+CASES = (
+    "get_u32",
+    "count_symbols",
+    "run",
+    "echo_string",
+    "echo_bytes",
+    "echo_u32s",
+    "echo_f64s",
+    "echo_points",
+    "echo_points_numpy",
+)
 PEERS = ("witbridge", "wasmtime.component", "manual", "native")
 CASE_TITLES = {
     "get_u32": "get-u32() -> u32",
@@ -58,7 +68,11 @@ CASE_TITLES = {
     "echo_u32s": "echo-u32s(256Ki list<u32>), array.array in and out",
     "echo_f64s": "echo-f64s(256Ki list<f64>), array.array in and out",
     "echo_points": "echo-points(10,000 list<point>)",
+    "echo_points_numpy": "echo-points(10,000 list<point>), numpy structured array in and out",
 }
+# The native peer's case for each case that is only another form of one of
+# its own (native Rust has no numpy: its `Vec<Point>` is the limit for both).
+NATIVE_CASES = {"echo_points_numpy": "echo_points"}
 
 SHORT_TEXT = "héllo wörld"
 BIG = 1 << 20
@@ -75,6 +89,7 @@ PAYLOAD = {
     "echo_u32s": 4 * LIST_LEN,
     "echo_f64s": 8 * LIST_LEN,
     "echo_points": 8 * POINTS,
+    "echo_points_numpy": 8 * POINTS,
 }
 MACHINE_ID = 7
 RUN_MESSAGE_PREFIX = f"machine {MACHINE_ID} run from"
@@ -164,6 +179,22 @@ def is_points(value: Any, x: Callable[[Any], int], y: Callable[[Any], int]) -> b
     return len(value) == POINTS and x(value[-1]) == POINTS - 1 and y(value[-1]) == 1 - POINTS
 
 
+def is_point_array(value: Any) -> bool:
+    import numpy as np
+
+    return isinstance(value, np.ndarray) and is_points(value, lambda p: int(p["x"]), lambda p: int(p["y"]))
+
+
+def point_array() -> Any:
+    """The points of ``echo_points`` as a numpy structured array of ``point``'s layout."""
+    import numpy as np
+
+    points = np.zeros(POINTS, dtype=np.dtype([("x", "<i4"), ("y", "<i4")], align=True))
+    points["x"] = np.arange(POINTS)
+    points["y"] = -np.arange(POINTS)
+    return points
+
+
 # --- peers ----------------------------------------------------------------
 
 
@@ -174,6 +205,8 @@ def prepare_witbridge(fixtures: Path) -> dict[str, Call]:
     values = witbridge.load(str(fixtures / "values.wasm")).values
     # Numeric lists out as array.array: one object and one copy for the list.
     arrays = witbridge.load(str(fixtures / "values.wasm"), numeric_lists="array").values
+    # Lists of records of numbers as numpy structured arrays, in and out.
+    structured = witbridge.load(str(fixtures / "values.wasm"), numeric_lists="numpy").values
     points = [values.Point(x=i, y=-i) for i in range(POINTS)]
     return {
         "get_u32": Call(mi.get_u32, (), is_u32_123),
@@ -188,6 +221,7 @@ def prepare_witbridge(fixtures: Path) -> dict[str, Call]:
         "echo_u32s": Call(arrays.echo_u32s, (U32S,), is_u32s),
         "echo_f64s": Call(arrays.echo_f64s, (F64S,), is_f64s),
         "echo_points": Call(values.echo_points, (points,), lambda r: is_points(r, lambda p: p.x, lambda p: p.y)),
+        "echo_points_numpy": Call(structured.echo_points, (point_array(),), is_point_array),
     }
 
 
@@ -230,6 +264,11 @@ def prepare_wasmtime_component(fixtures: Path) -> dict[str, Call]:
         record.y = y  # type: ignore[attr-defined]
         return record
 
+    echo_points = Call(
+        values["echo-points"],
+        (store, [point(i, -i) for i in range(POINTS)]),
+        lambda r: is_points(r, lambda p: p.x, lambda p: p.y),
+    )
     return {
         "get_u32": Call(mi["get-u32"], (store,), is_u32_123),
         "count_symbols": Call(mi["count-symbols"], (store, SHORT_TEXT), is_symbol_count),
@@ -243,11 +282,9 @@ def prepare_wasmtime_component(fixtures: Path) -> dict[str, Call]:
         # Its lists are Python lists, in and out.
         "echo_u32s": Call(values["echo-u32s"], (store, U32S.tolist()), is_u32s),
         "echo_f64s": Call(values["echo-f64s"], (store, F64S.tolist()), is_f64s),
-        "echo_points": Call(
-            values["echo-points"],
-            (store, [point(i, -i) for i in range(POINTS)]),
-            lambda r: is_points(r, lambda p: p.x, lambda p: p.y),
-        ),
+        "echo_points": echo_points,
+        # It has no arrays of records: the same call as for a list.
+        "echo_points_numpy": echo_points,
     }
 
 
@@ -377,6 +414,18 @@ def prepare_manual(fixtures: Path) -> dict[str, Call]:
         echo_points_post(store, ret)
         return [ManualPoint(coords[i], coords[i + 1]) for i in range(0, 2 * out_n, 2)]
 
+    def echo_point_array(points: Any) -> Any:
+        import numpy as np
+
+        n = len(points)
+        ptr = v_realloc(store, 0, 0, 4, 8 * n)
+        v_memory.write(store, points.tobytes(), ptr)
+        ret = echo_points_core(store, ptr, n)
+        out_ptr, out_n = ptr_len.unpack(v_memory.read(store, ret, ret + 8))
+        out = np.frombuffer(v_memory.read(store, out_ptr, out_ptr + 8 * out_n), dtype=points.dtype)
+        echo_points_post(store, ret)
+        return out
+
     return {
         "get_u32": Call(get_u32, (), is_u32_123),
         "count_symbols": Call(count_symbols, (SHORT_TEXT,), is_symbol_count),
@@ -394,6 +443,7 @@ def prepare_manual(fixtures: Path) -> dict[str, Call]:
             ([ManualPoint(i, -i) for i in range(POINTS)],),
             lambda r: is_points(r, lambda p: p.x, lambda p: p.y),
         ),
+        "echo_points_numpy": Call(echo_point_array, (point_array(),), is_point_array),
     }
 
 
@@ -521,14 +571,14 @@ def run_native(
         str(method.budget_ns // 1_000_000_000),
     ]
     if only is not None:
-        command += ["--only", only]
+        command += ["--only", NATIVE_CASES.get(only, only)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"peer native failed:\n{done.stderr}")
     report = json.loads(done.stdout)
     results = []
     for case in cases:
-        entry = report["cases"][case]
+        entry = report["cases"][NATIVE_CASES.get(case, case)]
         m = Measurement(case, "native", int(entry["calls_per_round"]), list(entry["round_ns_per_call"]))
         print(f"  {case:<14} {'native':<19} {format_ns(m.median_ns):>10}", flush=True)
         results.append(m)

@@ -13,7 +13,7 @@ import pytest
 import witbridge
 
 from .conftest import VALUES_WASM
-from .test_abi import echo
+from .test_abi import ABIS, echo
 
 NUMBER_TYPES = {
     # WIT element type: (array type code, numpy dtype, a value list at its edges)
@@ -186,3 +186,69 @@ def test_the_default_max_transfer_is_one_gib_and_none_lifts_it() -> None:
     assert witbridge.Limits().max_transfer == 1 << 30
     inst = witbridge.load(VALUES_WASM, limits=witbridge.Limits(max_transfer=None))
     assert inst.values.make_bytes(3) == b"\x00\x01\x02"
+
+
+# A record of every width, so that its fields have padding between them: at
+# offsets 0, 8, 16 and 20 of 24 bytes in the guest's memory.
+PADDED = "record r { a: u8, b: s64, c: f32, d: s16 }"
+PADDED_DTYPE = np.dtype([("a", "u1"), ("b", "<i8"), ("c", "<f4"), ("d", "<i2")], align=True)
+PADDED_ROWS = [(255, -(2**63), 1.5, -(2**15)), (0, 2**63 - 1, float("-inf"), 2**15 - 1), (7, -1, -0.0, 0)]
+
+
+def padded_array() -> Any:
+    return np.array(PADDED_ROWS, dtype=PADDED_DTYPE)
+
+
+@ABIS
+def test_lists_of_numeric_records_come_out_as_structured_arrays(reference: bool) -> None:
+    seen: list[Any] = []
+
+    def host(x: Any) -> Any:
+        seen.append(x)
+        return x
+
+    inst = echo("func(x: list<r>) -> list<r>", host, types=PADDED, numeric_lists="numpy", reference=reference)
+    objects = [inst.R(*row) for row in PADDED_ROWS]
+    got = inst.f(objects)
+    assert isinstance(got, np.ndarray)
+    assert got.dtype == PADDED_DTYPE
+    assert got.dtype.itemsize == 24  # the record's size in the guest's memory
+    assert got.tolist() == PADDED_ROWS
+    assert got.flags.writeable
+    # The Python import got one too, and handed it back as it was.
+    assert isinstance(seen[0], np.ndarray)
+    assert seen[0].tolist() == PADDED_ROWS
+    assert inst.f([]).shape == (0,)
+
+
+@ABIS
+def test_a_structured_array_of_the_records_dtype_is_accepted(reference: bool) -> None:
+    inst = echo("func(x: list<r>) -> list<r>", types=PADDED, reference=reference)
+    expected = [inst.R(*row) for row in PADDED_ROWS]
+    assert inst.f(padded_array()) == expected
+    # A strided view is read in order, and an empty array is an empty list.
+    assert inst.f(padded_array()[::2]) == expected[::2]
+    assert inst.f(np.zeros(0, dtype=PADDED_DTYPE)) == []
+
+
+def test_a_guest_reads_a_structured_array_as_its_records() -> None:
+    values = witbridge.load(VALUES_WASM).values
+    points = np.array([(1, -2), (30, 40), (500, -600)], dtype=[("x", "<i4"), ("y", "<i4")])
+    assert values.sum_points(points) == values.Point(x=531, y=-562)
+
+
+def test_a_structured_array_of_another_dtype_is_refused() -> None:
+    inst = echo("func(x: list<r>) -> list<r>", types=PADDED)
+    packed = np.zeros(2, dtype=[("a", "u1"), ("b", "<i8"), ("c", "<f4"), ("d", "<i2")])
+    with pytest.raises(TypeError, match=r"^f\(\): x: expected list<r> .*got a numpy array of dtype .*must have dtype"):
+        inst.f(packed)
+    with pytest.raises(TypeError, match=r"got a numpy array of 2 dimensions"):
+        inst.f(np.zeros((2, 2), dtype=PADDED_DTYPE))
+
+
+def test_records_that_are_not_all_numbers_stay_objects_under_numpy() -> None:
+    inst = echo("func(x: list<r>) -> list<r>", types="record r { n: u32, ok: bool }", numeric_lists="numpy")
+    assert inst.f([inst.R(n=1, ok=True)]) == [inst.R(n=1, ok=True)]
+    # So do lists of records under numeric_lists="array", which has no records.
+    as_array = echo("func(x: list<r>) -> list<r>", types=PADDED, numeric_lists="array")
+    assert as_array.f(padded_array()) == [as_array.R(*row) for row in PADDED_ROWS]

@@ -15,7 +15,7 @@ use wasmtime::component::{Lift, ResourceAny, ResourceDynamic, ResourceType};
 use super::scope;
 use super::strings::UTF16_TAG;
 use super::tape::{Handle, Tape, Text};
-use super::{Leaf, field_offsets, flat_count, plain_leaves, scalar_size};
+use super::{Leaf, field_offsets, flat_count, numeric_record, plain_leaves, scalar_size};
 
 /// What the host allows a guest that hands it values.
 #[derive(Debug, Clone, Default)]
@@ -430,6 +430,11 @@ impl<'m> Loader<'m> {
         // Each element counts at least one byte, so that a list of empty
         // records can't make the host build billions of objects for free.
         self.charge(len.saturating_mul(size.max(1)))?;
+        if numeric_record(self.types, &element) {
+            // SAFETY: as for strings.
+            unsafe { tape.push_outside(bytes, None) };
+            return Ok(());
+        }
         if scalar_size(&element).is_none() {
             tape.push_word(len as u64);
             if let Some(leaves) = plain_leaves(self.types, &element) {

@@ -59,6 +59,34 @@ pub fn scalar_size(ty: &InterfaceType) -> Option<usize> {
     })
 }
 
+/// Whether `ty` is a record whose fields are all integers or floats (a
+/// `point { x: s32, y: s32 }`): every byte pattern of its fields is a valid
+/// value, so a tape holds a `list` of them as one run, the elements as the
+/// guest stores them (see the tape's module docs), which needs no check
+/// in either direction.
+pub fn numeric_record(types: &ComponentTypes, ty: &InterfaceType) -> bool {
+    let InterfaceType::Record(i) = ty else {
+        return false;
+    };
+    let fields = &types[*i].fields;
+    !fields.is_empty()
+        && fields.iter().all(|f| {
+            matches!(
+                f.ty,
+                InterfaceType::U8
+                    | InterfaceType::S8
+                    | InterfaceType::U16
+                    | InterfaceType::S16
+                    | InterfaceType::U32
+                    | InterfaceType::S32
+                    | InterfaceType::U64
+                    | InterfaceType::S64
+                    | InterfaceType::Float32
+                    | InterfaceType::Float64
+            )
+        })
+}
+
 /// The number of flat core values of `ty`, which fits every type that is
 /// part of a flat signature.
 fn flat_count(types: &ComponentTypes, ty: &InterfaceType) -> usize {

@@ -85,6 +85,34 @@ fn scalar(resolve: &Resolve, ty: &Type) -> Option<Type> {
     }
 }
 
+/// A field of a record of numbers: its name, its type and its offset.
+type NumericField = (String, Type, usize);
+
+/// The fields of a `list<T>`'s `T` when it is a record of integers and
+/// floats, which the tape holds as one run of the elements' memory image:
+/// each field's name, type and offset, and the record's size. Laid out
+/// here from the WIT, as the canonical ABI does (each field at its natural
+/// alignment), independently of `store` and `load`, which take wasmtime's.
+fn numeric_record(resolve: &Resolve, ty: &Type) -> Option<(Vec<NumericField>, usize)> {
+    let Type::Id(id) = unalias(resolve, ty) else {
+        return None;
+    };
+    let TypeDefKind::Record(record) = &resolve.types[id].kind else {
+        return None;
+    };
+    let (mut end, mut align) = (0usize, 1usize);
+    let mut fields = Vec::with_capacity(record.fields.len());
+    for field in &record.fields {
+        let ty = scalar(resolve, &field.ty).filter(|t| !matches!(t, Type::Bool | Type::Char))?;
+        let width = scalar_width(&ty);
+        let offset = end.next_multiple_of(width);
+        fields.push((field.name.clone(), ty, offset));
+        end = offset + width;
+        align = align.max(width);
+    }
+    (!fields.is_empty()).then(|| (fields, end.next_multiple_of(align)))
+}
+
 fn scalar_width(ty: &Type) -> usize {
     match ty {
         Type::Bool | Type::U8 | Type::S8 => 1,
@@ -148,6 +176,23 @@ fn to_val(
         return scalar_val(&ty, src.word()?);
     };
     Ok(match &resolve.types[id].kind {
+        TypeDefKind::List(item) if let Some((fields, size)) = numeric_record(resolve, item) => {
+            let bytes = src.elements()?;
+            let mut items = Vec::with_capacity(bytes.len() / size);
+            for element in bytes.chunks_exact(size) {
+                let record = fields
+                    .iter()
+                    .map(|(name, ty, offset)| {
+                        let width = scalar_width(ty);
+                        let mut word = [0u8; 8];
+                        word[..width].copy_from_slice(&element[*offset..*offset + width]);
+                        Ok((name.clone(), scalar_val(ty, u64::from_le_bytes(word))?))
+                    })
+                    .collect::<wasmtime::Result<_>>()?;
+                items.push(Val::Record(record));
+            }
+            Val::List(items)
+        }
         TypeDefKind::List(item) => match scalar(resolve, item) {
             Some(item) => {
                 let width = scalar_width(&item);
@@ -272,6 +317,24 @@ fn from_val(
         )
     };
     match (&resolve.types[id].kind, val) {
+        (TypeDefKind::List(item), Val::List(items))
+            if let Some((fields, size)) = numeric_record(resolve, item) =>
+        {
+            let start = tape.arena().len();
+            for item in items {
+                let Val::Record(values) = item else {
+                    return Err(wrong());
+                };
+                let at = tape.arena().len();
+                tape.arena().resize(at + size, 0);
+                for ((_, ty, offset), (_, v)) in fields.iter().zip(values) {
+                    let width = scalar_width(ty);
+                    let word = scalar_word(v)?.to_le_bytes();
+                    tape.arena()[at + offset..at + offset + width].copy_from_slice(&word[..width]);
+                }
+            }
+            tape.push_arena_run(start, None);
+        }
         (TypeDefKind::List(item), Val::List(items)) => match scalar(resolve, item) {
             Some(item) => {
                 let width = scalar_width(&item);

@@ -14,7 +14,7 @@ use wasmtime::component::Lower;
 
 use super::strings::{self, UTF16_TAG};
 use super::tape::{Handle, TapeReader, Text};
-use super::{Leaf, field_offsets, flat_count, internal, plain_leaves, scalar_size};
+use super::{Leaf, field_offsets, flat_count, internal, numeric_record, plain_leaves, scalar_size};
 
 /// Flat core values being written, in order.
 pub struct FlatOut<'d> {
@@ -432,6 +432,15 @@ impl<'a, 'cx, T: 'static> Storer<'a, 'cx, T> {
                 return Err(internal("a staged list of scalars has a partial element"));
             }
             let len = bytes.len() / scalar;
+            return self.copy_in(align, bytes).map(|ptr| (ptr, len as u32));
+        }
+        if numeric_record(self.types, &element) {
+            let bytes = src.elements()?;
+            // `size` is not 0: the record has at least one field.
+            if !bytes.len().is_multiple_of(size) {
+                return Err(internal("a staged list of records has a partial element"));
+            }
+            let len = bytes.len() / size;
             return self.copy_in(align, bytes).map(|ptr| (ptr, len as u32));
         }
         let len = usize::try_from(src.word()?)?;

@@ -8,6 +8,7 @@
 //! | `f32`, `f64` | one word: the bits |
 //! | `string` | one run of bytes, with its encoding ([`Text`]) |
 //! | `list<T>`, `T` a scalar above | one run of bytes: the elements, little-endian, as the guest stores them |
+//! | `list<R>`, `R` a record whose fields are all integers and floats | one run of bytes: the elements as the guest stores them (the canonical ABI's layout, padding included) |
 //! | `list<T>`, any other `T` | one word: the length; then each element |
 //! | `record`, `tuple` | each field in order |
 //! | `variant`, `option`, `result`, `enum` | one word: the case's index; then its payload, if it has one |

@@ -126,6 +126,7 @@ fn list(items: Vec<Val>) -> Val {
 /// same type, which the host hands back.
 const SIGNATURES: &str = "
     record point { x: s32, y: s32 }
+    record padded { a: u8, b: s64, c: f32, d: s16 }
     record person { name: string, age: u8, tags: list<string>, home: option<point> }
     variant mixed { nothing, small(u8), big(u64), real(f32), text(string), pts(list<point>) }
     enum color { red, green, blue }
@@ -146,6 +147,8 @@ const SIGNATURES: &str = "
     export mix: func(x: mix-row) -> mix-row;
     import spill: func(x: spilled) -> spilled;
     export spill: func(x: spilled) -> spilled;
+    import rows: func(x: list<padded>) -> list<padded>;
+    export rows: func(x: list<padded>) -> list<padded>;
 ";
 
 fn point(x: i32, y: i32) -> Val {
@@ -223,6 +226,25 @@ fn cases() -> Vec<(&'static str, Vec<Val>)> {
                 (0..8).map(|i| point(i, -i)).chain([s("last")]).collect(),
             )],
         ),
+        // A list of records of numbers is one run of their memory image,
+        // with padding between the fields.
+        (
+            "rows",
+            vec![list(
+                [(255, i64::MIN, -0.0, i16::MIN), (0, i64::MAX, f32::NAN, 7)]
+                    .into_iter()
+                    .map(|(a, b, c, d)| {
+                        Val::Record(vec![
+                            ("a".into(), Val::U8(a)),
+                            ("b".into(), Val::S64(b)),
+                            ("c".into(), Val::Float32(c)),
+                            ("d".into(), Val::S16(d)),
+                        ])
+                    })
+                    .collect(),
+            )],
+        ),
+        ("rows", vec![list(vec![])]),
     ]
 }
 

@@ -69,10 +69,18 @@ impl Builder<'_, '_> {
                     item: scalar,
                 })
             }
-            TypeDefKind::List(item) => Converter::List(ListConverter {
-                item: self.boxed(item)?,
-                expected: format!("{wit} (a list or other sequence)"),
-            }),
+            TypeDefKind::List(item) => {
+                let item = self.boxed(item)?;
+                let numeric = match &*item {
+                    Converter::Record(record) => NumericRecord::of(record),
+                    _ => None,
+                };
+                Converter::List(ListConverter {
+                    item,
+                    expected: format!("{wit} (a list or other sequence)"),
+                    numeric,
+                })
+            }
             TypeDefKind::Tuple(tuple) => Converter::Tuple(TupleConverter {
                 items: tuple
                     .types

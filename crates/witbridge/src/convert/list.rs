@@ -8,23 +8,66 @@ use pyo3::types::{PyList, PySequence, PyString, PyTuple};
 use witbridge_core::abi::TapeReader;
 
 use super::error::ConvError;
-use super::{Converter, Fault, Mat, Prep};
+use super::{Converter, Fault, ListMode, Mat, NumericRecord, Prep};
 
 pub struct ListConverter {
     pub item: Box<Converter>,
     /// `list<point> (a list or other sequence)`, for refusals.
     pub expected: String,
+    /// When the items are records of numbers: their memory image, which
+    /// the tape holds the list as (see `structured.rs`).
+    pub numeric: Option<NumericRecord>,
 }
 
 impl ListConverter {
     pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
+        let (Some(image), Converter::Record(record)) = (&self.numeric, &*self.item) else {
+            return self.each_item(
+                obj,
+                cx,
+                |cx, len| cx.tape.push_word(len as u64),
+                |cx, _, item| self.item.prepare(item, cx),
+            );
+        };
+        if !obj.is_instance_of::<PyList>()
+            && !obj.is_instance_of::<PyTuple>()
+            && let Some(staged) = image.prepare_array(record, obj, cx, &self.expected)
+        {
+            return staged;
+        }
+        // The whole image at once (zeros where the padding is), each record
+        // then written in its place.
+        let start = cx.tape.arena().len();
+        let size = image.size();
+        self.each_item(
+            obj,
+            cx,
+            |cx, len| cx.tape.arena().resize(start + len * size, 0),
+            |cx, i, item| {
+                let at = start + i * size;
+                image.write(record, item, &mut cx.tape.arena()[at..at + size])
+            },
+        )?;
+        cx.tape.push_arena_run(start, None);
+        Ok(())
+    }
+
+    /// Calls `begin` with the length of the sequence `obj`, then `item` on
+    /// each of its items, with its index; an error names the index.
+    fn each_item<'py>(
+        &self,
+        obj: &Bound<'py, PyAny>,
+        cx: &mut Prep<'_>,
+        begin: impl FnOnce(&mut Prep<'_>, usize),
+        item: impl FnMut(&mut Prep<'_>, usize, &Bound<'py, PyAny>) -> Result<(), ConvError>,
+    ) -> Result<(), ConvError> {
         if let Ok(list) = obj.downcast::<PyList>() {
             // Counted as staged, not as first seen: a property of an item
             // could change the list meanwhile.
-            return self.items(list.len(), list.iter(), cx);
+            return self.items(list.len(), list.iter(), cx, begin, item);
         }
         if let Ok(tuple) = obj.downcast::<PyTuple>() {
-            return self.items(tuple.len(), tuple.iter(), cx);
+            return self.items(tuple.len(), tuple.iter(), cx, begin, item);
         }
         if obj.is_instance_of::<PyString>() {
             return Err(ConvError::wrong_type(&self.expected, obj));
@@ -33,10 +76,11 @@ impl ListConverter {
             return Err(ConvError::wrong_type(&self.expected, obj));
         };
         let len = seq.len()?;
-        cx.tape.push_word(len as u64);
-        for i in 0..len {
-            let item = seq.get_item(i)?;
-            self.item.prepare(&item, cx).map_err(|e| e.at_index(i))?;
+        let items = (0..len).map(|i| seq.get_item(i));
+        let mut item = item;
+        begin(cx, len);
+        for (i, got) in items.enumerate() {
+            item(cx, i, &got?).map_err(|e| e.at_index(i))?;
         }
         Ok(())
     }
@@ -46,11 +90,13 @@ impl ListConverter {
         len: usize,
         items: impl Iterator<Item = Bound<'py, PyAny>>,
         cx: &mut Prep<'_>,
+        begin: impl FnOnce(&mut Prep<'_>, usize),
+        mut item: impl FnMut(&mut Prep<'_>, usize, &Bound<'py, PyAny>) -> Result<(), ConvError>,
     ) -> Result<(), ConvError> {
-        cx.tape.push_word(len as u64);
+        begin(cx, len);
         let mut staged = 0;
-        for (i, item) in items.take(len).enumerate() {
-            self.item.prepare(&item, cx).map_err(|e| e.at_index(i))?;
+        for (i, got) in items.take(len).enumerate() {
+            item(cx, i, &got).map_err(|e| e.at_index(i))?;
             staged += 1;
         }
         if staged != len {
@@ -71,6 +117,14 @@ impl ListConverter {
         src: &mut TapeReader<'_>,
         cx: &mut Mat<'_>,
     ) -> Result<Bound<'py, PyAny>, Fault> {
+        if let (Some(image), Converter::Record(record)) = (&self.numeric, &*self.item) {
+            let bytes = src.elements()?;
+            if cx.lists == ListMode::Numpy {
+                return image.array(py, record, bytes);
+            }
+            let _paused = (image.count(bytes)? >= GcPause::FROM).then(GcPause::start);
+            return image.objects(py, record, bytes, cx);
+        }
         let len = usize::try_from(src.word()?).map_err(wasmtime::Error::from)?;
         let _paused = (len >= GcPause::FROM).then(GcPause::start);
         let mut items = Vec::with_capacity(len.min(1 << 20));

@@ -27,6 +27,7 @@ mod record;
 mod resource;
 mod result;
 mod string;
+mod structured;
 mod tuple;
 mod variant;
 
@@ -51,6 +52,7 @@ pub use self::record::{Field, RecordConverter};
 pub use self::resource::GuestResourceConverter;
 pub use self::result::ResultConverter;
 pub use self::string::StringConverter;
+pub use self::structured::NumericRecord;
 pub use self::tuple::TupleConverter;
 pub use self::variant::{Case, VariantConverter};
 

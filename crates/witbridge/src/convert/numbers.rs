@@ -211,7 +211,7 @@ impl NumbersConverter {
 }
 
 /// A read-only memoryview of `bytes`, released before this returns.
-fn with_view<'py, R>(
+pub(super) fn with_view<'py, R>(
     py: Python<'py>,
     bytes: &[u8],
     f: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<R>,
@@ -244,15 +244,20 @@ fn array<'py>(py: Python<'py>, code: &str, bytes: &[u8]) -> PyResult<Bound<'py, 
     Ok(out)
 }
 
-fn numpy<'py>(py: Python<'py>, dtype: &str, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    let numpy = py.import("numpy").map_err(|e| {
+/// The `numpy` module, or an error that says how to get it.
+pub(super) fn import_numpy(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    py.import("numpy").map_err(|e| {
         let err = crate::pyclasses::new_err(
             crate::pyclasses::error,
             "numeric_lists='numpy' needs numpy, which is not installed (pip install numpy)",
         );
         err.set_cause(py, Some(e));
         err
-    })?;
+    })
+}
+
+fn numpy<'py>(py: Python<'py>, dtype: &str, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    let numpy = import_numpy(py)?;
     let frombuffer = numpy.getattr(pyo3::intern!(py, "frombuffer"))?;
     // A little-endian dtype: the guest's byte order on any machine.
     let dtype = numpy

@@ -37,10 +37,20 @@ pub struct RecordConverter {
     pub expected: String,
 }
 
+/// What is done with each field's value while a record is read: staged on
+/// a tape, or written into a list's memory image (see `structured.rs`).
+pub type FieldSink<'s> = dyn FnMut(usize, &Field, &Bound<'_, PyAny>) -> Result<(), ConvError> + 's;
+
 impl RecordConverter {
     pub fn prepare(&self, obj: &Bound<'_, PyAny>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
+        self.read(obj, &mut |_, field, value| field.conv.prepare(value, cx))
+    }
+
+    /// Hands `sink` the value of each field of `obj`, in order, with its
+    /// index; an error names the field.
+    pub fn read(&self, obj: &Bound<'_, PyAny>, sink: &mut FieldSink<'_>) -> Result<(), ConvError> {
         if let Ok(dict) = obj.downcast::<PyDict>() {
-            return self.prepare_dict(dict, cx);
+            return self.read_dict(dict, sink);
         }
         let py = obj.py();
         if let Some(slots) = &self.slots
@@ -48,27 +58,27 @@ impl RecordConverter {
         {
             // The class's own instance (not a subclass's, which may have
             // properties): its fields are read where they are.
-            for (field, &at) in self.fields.iter().zip(slots) {
+            for (index, (field, &at)) in self.fields.iter().zip(slots).enumerate() {
                 match read_slot(obj, at) {
-                    Some(value) => self.prepare_field(field, &value, cx)?,
+                    Some(value) => self.read_field(index, field, &value, sink)?,
                     // A deleted field: the attribute lookups say which. (What
                     // was staged meanwhile goes with the refused call.)
-                    None => return self.prepare_attributes(obj, cx),
+                    None => return self.read_attributes(obj, sink),
                 }
             }
             return Ok(());
         }
-        self.prepare_attributes(obj, cx)
+        self.read_attributes(obj, sink)
     }
 
-    /// Stages the fields of any object with attributes of their names.
-    fn prepare_attributes(
+    /// Reads the fields of any object with attributes of their names.
+    fn read_attributes(
         &self,
         obj: &Bound<'_, PyAny>,
-        cx: &mut Prep<'_>,
+        sink: &mut FieldSink<'_>,
     ) -> Result<(), ConvError> {
         let py = obj.py();
-        for field in &self.fields {
+        for (index, field) in self.fields.iter().enumerate() {
             let name = field.py_name.bind(py);
             let value = match obj.getattr(name) {
                 Ok(value) => value,
@@ -88,18 +98,19 @@ impl RecordConverter {
                 }
                 Err(err) => return Err(err.into()),
             };
-            self.prepare_field(field, &value, cx)?;
+            self.read_field(index, field, &value, sink)?;
         }
         Ok(())
     }
 
-    fn prepare_field(
+    fn read_field(
         &self,
+        index: usize,
         field: &Field,
         value: &Bound<'_, PyAny>,
-        cx: &mut Prep<'_>,
+        sink: &mut FieldSink<'_>,
     ) -> Result<(), ConvError> {
-        field.conv.prepare(value, cx).map_err(|e| {
+        sink(index, field, value).map_err(|e| {
             e.in_field(
                 field
                     .py_name
@@ -110,9 +121,13 @@ impl RecordConverter {
         })
     }
 
-    fn prepare_dict(&self, dict: &Bound<'_, PyDict>, cx: &mut Prep<'_>) -> Result<(), ConvError> {
+    fn read_dict(
+        &self,
+        dict: &Bound<'_, PyDict>,
+        sink: &mut FieldSink<'_>,
+    ) -> Result<(), ConvError> {
         let py = dict.py();
-        for field in &self.fields {
+        for (index, field) in self.fields.iter().enumerate() {
             let value = match dict.get_item(field.py_name.bind(py))? {
                 Some(v) => v,
                 None => dict.get_item(field.wit_key.bind(py))?.ok_or_else(|| {
@@ -126,7 +141,7 @@ impl RecordConverter {
                     )
                 })?,
             };
-            self.prepare_field(field, &value, cx)?;
+            self.read_field(index, field, &value, sink)?;
         }
         if dict.len() > self.fields.len() {
             for key in dict.keys() {
@@ -151,19 +166,40 @@ impl RecordConverter {
         src: &mut TapeReader<'_>,
         cx: &mut Mat<'_>,
     ) -> Result<Bound<'py, PyAny>, Fault> {
+        let plain = self.is_plain(py, cx)?;
+        self.make(py, plain, |_, field| field.conv.materialize(py, src, cx))
+    }
+
+    /// Whether values can be made without running `__init__` (see
+    /// [`RecordConverter::plain_init`]): asked once per call.
+    pub fn is_plain(&self, py: Python<'_>, cx: &mut Mat<'_>) -> Result<bool, Fault> {
+        match &self.plain_init {
+            Some(init) => Ok(cx.plain(self as *const Self as usize, || {
+                Ok(self
+                    .class
+                    .bind(py)
+                    .getattr(pyo3::intern!(py, "__init__"))?
+                    .is(init))
+            })?),
+            None => Ok(false),
+        }
+    }
+
+    /// A value of the class, with `value(index, field)` for each field, in
+    /// order; `plain` is [`RecordConverter::is_plain`]'s answer.
+    pub fn make<'py>(
+        &self,
+        py: Python<'py>,
+        plain: bool,
+        mut value: impl FnMut(usize, &Field) -> Result<Bound<'py, PyAny>, Fault>,
+    ) -> Result<Bound<'py, PyAny>, Fault> {
         let class = self.class.bind(py);
-        let plain = match &self.plain_init {
-            Some(init) => cx.plain(self as *const Self as usize, || {
-                Ok(class.getattr(pyo3::intern!(py, "__init__"))?.is(init))
-            })?,
-            None => false,
-        };
         if plain {
             let obj = new_object(class)?;
             match &self.slots {
                 Some(slots) => {
-                    for (field, &at) in self.fields.iter().zip(slots) {
-                        let value = field.conv.materialize(py, src, cx)?;
+                    for (index, (field, &at)) in self.fields.iter().zip(slots).enumerate() {
+                        let value = value(index, field)?;
                         // SAFETY: `at` is where `class`'s instances keep
                         // this field (`slot_offsets` found it), and `obj`
                         // is a new instance of `class` itself.
@@ -171,9 +207,8 @@ impl RecordConverter {
                     }
                 }
                 None => {
-                    for field in &self.fields {
-                        let value = field.conv.materialize(py, src, cx)?;
-                        obj.setattr(field.py_name.bind(py), value)?;
+                    for (index, field) in self.fields.iter().enumerate() {
+                        obj.setattr(field.py_name.bind(py), value(index, field)?)?;
                     }
                 }
             }
@@ -182,9 +217,10 @@ impl RecordConverter {
         let args = self
             .fields
             .iter()
-            .map(|field| field.conv.materialize(py, src, cx))
+            .enumerate()
+            .map(|(index, field)| value(index, field))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(self.class.bind(py).call1(PyTuple::new(py, args)?)?)
+        Ok(class.call1(PyTuple::new(py, args)?)?)
     }
 }
 
