@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import array
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -252,3 +253,21 @@ def test_records_that_are_not_all_numbers_stay_objects_under_numpy() -> None:
     # So do lists of records under numeric_lists="array", which has no records.
     as_array = echo("func(x: list<r>) -> list<r>", types=PADDED, numeric_lists="array")
     assert as_array.f(padded_array()) == [as_array.R(*row) for row in PADDED_ROWS]
+
+
+def test_a_sequence_whose_length_lies_is_refused_at_its_first_missing_record() -> None:
+    inst = echo("func(x: list<r>) -> list<r>", types=PADDED)
+
+    class Liar(Sequence[Any]):
+        """A sequence that claims a trillion records and has one."""
+
+        def __len__(self) -> int:
+            return 10**12
+
+        def __getitem__(self, i: Any) -> Any:
+            if i > 0:
+                raise IndexError(i)
+            return inst.R(*PADDED_ROWS[0])
+
+    with pytest.raises(IndexError):
+        inst.f(Liar())

@@ -35,17 +35,24 @@ impl ListConverter {
         {
             return staged;
         }
-        // The whole image at once (zeros where the padding is), each record
-        // then written in its place.
+        // The image made at once (zeros where the padding is), each record
+        // then written in its place; past a first 16 MiB it grows as the
+        // records come, so that a sequence whose `len()` lies is refused at
+        // its first missing item rather than by running out of memory.
+        const AT_ONCE: usize = 16 << 20;
         let start = cx.tape.arena().len();
         let size = image.size();
         self.each_item(
             obj,
             cx,
-            |cx, len| cx.tape.arena().resize(start + len * size, 0),
+            |cx, len| cx.tape.arena().resize(start + len.min(AT_ONCE / size) * size, 0),
             |cx, i, item| {
                 let at = start + i * size;
-                image.write(record, item, &mut cx.tape.arena()[at..at + size])
+                let arena = cx.tape.arena();
+                if arena.len() < at + size {
+                    arena.resize(at + size, 0);
+                }
+                image.write(record, item, &mut arena[at..at + size])
             },
         )?;
         cx.tape.push_arena_run(start, None);
