@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time eight calls into WebAssembly guests from four hosts, on the same fixtures.
+"""Time nine calls into WebAssembly guests from four hosts, on the same fixtures.
 
 Peers:
 
