@@ -99,8 +99,10 @@ class Linker(_native.Linker):
         default) a ``list`` of ``int`` or ``float``, ``"array"`` an
         ``array.array`` of the matching type code, ``"numpy"`` a numpy
         array of the matching dtype (numpy must be installed). The last two
-        are one object and one copy for the whole list. ``list<u8>`` is
-        always ``bytes``. (``_reference_abi`` is for witbridge's own tests:
+        are one object and one copy for the whole list. Under ``"numpy"``,
+        a ``list<R>`` of a record ``R`` whose fields are all numbers comes
+        back as a numpy structured array of ``R``'s layout too (see
+        docs/types.md). ``list<u8>`` is always ``bytes``. (``_reference_abi`` is for witbridge's own tests:
         values then cross through wasmtime's slower ``Val`` API.)
         """
         if limits is not None and not isinstance(limits, Limits):
