@@ -73,12 +73,13 @@ struct Run {
 /// The words and runs of a small value live inside the tape itself: a call
 /// makes two tapes (its parameters and its results), and a small call would
 /// otherwise spend a fifth of its time allocating and freeing their vectors.
-/// Only a value with more than [`INLINE_WORDS`] words or [`INLINE_RUNS`]
-/// runs allocates, once, and its size then dwarfs that cost.
+/// Only a value with more than [`INLINE_WORDS`] words, [`INLINE_RUNS`] runs
+/// or [`INLINE_ARENA`] bytes copied allocates, once, and its size then
+/// dwarfs that cost.
 pub struct Tape {
     words: SmallVec<[u64; INLINE_WORDS]>,
     runs: SmallVec<[Run; INLINE_RUNS]>,
-    arena: Vec<u8>,
+    arena: SmallVec<[u8; INLINE_ARENA]>,
     handles: Vec<Handle>,
     /// Whatever keeps the outside runs alive (host objects, buffer exports).
     keep: Vec<Box<dyn Any + Send + Sync>>,
@@ -90,6 +91,10 @@ pub struct Tape {
 pub const INLINE_WORDS: usize = 16;
 /// The runs (strings, lists of numbers) a tape holds without allocating.
 pub const INLINE_RUNS: usize = 4;
+/// The bytes of copied runs a tape holds without allocating: a short
+/// string argument, which a host copies rather than borrows, would
+/// otherwise cost an allocation and a free, a sixth of a small call.
+pub const INLINE_ARENA: usize = 64;
 
 // SAFETY: the raw pointers of outside runs are only read, and
 // `push_outside`'s contract makes them valid and unchanging for as long as
@@ -109,7 +114,7 @@ impl Tape {
         Tape {
             words: SmallVec::new(),
             runs: SmallVec::new(),
-            arena: Vec::new(),
+            arena: SmallVec::new(),
             handles: Vec::new(),
             keep: Vec::new(),
         }
@@ -157,7 +162,7 @@ impl Tape {
     }
 
     /// The arena, for writing a run in place (then [`Tape::push_arena_run`]).
-    pub fn arena(&mut self) -> &mut Vec<u8> {
+    pub fn arena(&mut self) -> &mut SmallVec<[u8; INLINE_ARENA]> {
         &mut self.arena
     }
 
