@@ -4,6 +4,7 @@ use std::any::Any;
 use std::sync::Mutex;
 
 use pyo3::prelude::*;
+use smallvec::SmallVec;
 use wasmtime::component::ResourceDynamic;
 use witbridge_core::abi::{Handle, Tape, Text};
 
@@ -172,8 +173,10 @@ pub struct Mat<'a> {
     pub table: &'a Mutex<HostTable>,
     pub lists: ListMode,
     /// Which record converters found their class plain in this call (see
-    /// [`Mat::plain`]), by address.
-    plain: Vec<(usize, bool)>,
+    /// [`Mat::plain`]), by address; inline, as a call's result rarely has
+    /// more than a few record types: a `Vec` cost an allocation and a free
+    /// in every call that returns a record.
+    plain: SmallVec<[(usize, bool); 4]>,
 }
 
 impl<'a> Mat<'a> {
@@ -186,7 +189,7 @@ impl<'a> Mat<'a> {
             owner,
             table,
             lists,
-            plain: Vec::new(),
+            plain: SmallVec::new(),
         }
     }
 
