@@ -45,7 +45,11 @@ impl ListConverter {
         self.each_item(
             obj,
             cx,
-            |cx, len| cx.tape.arena().resize(start + len.min(AT_ONCE / size) * size, 0),
+            |cx, len| {
+                cx.tape
+                    .arena()
+                    .resize(start + len.min(AT_ONCE / size) * size, 0)
+            },
             |cx, i, item| {
                 let at = start + i * size;
                 let arena = cx.tape.arena();

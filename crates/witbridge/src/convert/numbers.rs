@@ -195,18 +195,27 @@ impl NumbersConverter {
         let signed = matches!(&self.item, Scalar::Int(c) if c.signed());
         let items = bytes
             .chunks_exact(width)
-            .map(|chunk| {
-                let mut word = [0u8; 8];
-                word[..width].copy_from_slice(chunk);
-                let mut word = u64::from_le_bytes(word);
-                if signed {
-                    let shift = 64 - 8 * width as u32;
-                    word = (((word << shift) as i64) >> shift) as u64;
-                }
-                self.item.object(py, word)
-            })
+            .map(|chunk| self.item.object(py, word_at(chunk, width, signed)))
             .collect::<Result<Vec<_>, Fault>>()?;
         Ok(PyList::new(py, items)?.into_any())
+    }
+}
+
+/// The tape word of the little-endian number of `width` bytes at the start
+/// of `bytes`: its value, sign-extended if `signed` (a float's bits).
+#[inline]
+pub(super) fn word_at(bytes: &[u8], width: usize, signed: bool) -> u64 {
+    // One fixed-size load per width: a copy of a variable length is a call
+    // to memcpy, which costs as much as the rest of the conversion.
+    let b = bytes;
+    match width {
+        1 if signed => b[0] as i8 as u64,
+        1 => u64::from(b[0]),
+        2 if signed => i16::from_le_bytes([b[0], b[1]]) as u64,
+        2 => u64::from(u16::from_le_bytes([b[0], b[1]])),
+        4 if signed => i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64,
+        4 => u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        _ => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
     }
 }
 

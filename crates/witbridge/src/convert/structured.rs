@@ -20,7 +20,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
 use super::error::{ConvError, Refusal};
-use super::{Converter, Fault, IntKind, Mat, Prep, RecordConverter, internal};
+use super::{Converter, Fault, Mat, Prep, RecordConverter, internal};
 
 /// One field of the record in its memory image.
 struct Leaf {
@@ -34,18 +34,7 @@ impl Leaf {
     /// The field's word (its value, or a float's bits) in `element`.
     #[inline]
     fn get(&self, element: &[u8]) -> u64 {
-        let at = &element[self.offset..];
-        // One fixed-size load per width: a copy of a variable length is a
-        // call to memcpy, which cost as much as the rest of the field.
-        match self.width {
-            1 if self.signed => at[0] as i8 as u64,
-            1 => u64::from(at[0]),
-            2 if self.signed => i16::from_le_bytes([at[0], at[1]]) as u64,
-            2 => u64::from(u16::from_le_bytes([at[0], at[1]])),
-            4 if self.signed => i32::from_le_bytes([at[0], at[1], at[2], at[3]]) as u64,
-            4 => u64::from(u32::from_le_bytes([at[0], at[1], at[2], at[3]])),
-            _ => u64::from_le_bytes(at[..8].try_into().expect("8 bytes")),
-        }
+        super::numbers::word_at(&element[self.offset..], self.width, self.signed)
     }
 
     /// Puts the field's `word` in `element`.
@@ -67,7 +56,7 @@ pub struct NumericRecord {
     /// the array's itemsize.
     size: usize,
     /// The numpy formats of the fields, for the dtype.
-    formats: Vec<&'static str>,
+    formats: Vec<String>,
     /// `numpy.dtype` of the record, made on first use.
     dtype: PyOnceLock<Py<PyAny>>,
 }
@@ -81,31 +70,20 @@ impl NumericRecord {
         let mut formats = Vec::with_capacity(record.fields.len());
         let (mut end, mut align) = (0usize, 1usize);
         for field in &record.fields {
-            let (width, signed, format) = match &field.conv {
-                Converter::Int(int) => {
-                    let format = match int.kind() {
-                        IntKind::U8 => "u1",
-                        IntKind::S8 => "i1",
-                        IntKind::U16 => "<u2",
-                        IntKind::S16 => "<i2",
-                        IntKind::U32 => "<u4",
-                        IntKind::S32 => "<i4",
-                        IntKind::U64 => "<u8",
-                        IntKind::S64 => "<i8",
-                    };
-                    (int.width(), int.signed(), format)
-                }
-                Converter::Float(float) if float.width() == 4 => (4, false, "<f4"),
-                Converter::Float(_) => (8, false, "<f8"),
+            let (width, signed, kind) = match &field.conv {
+                Converter::Int(int) if int.signed() => (int.width(), true, 'i'),
+                Converter::Int(int) => (int.width(), false, 'u'),
+                Converter::Float(float) => (float.width(), false, 'f'),
                 _ => return None,
             };
+            // numpy's name of the field's type, little-endian: `<i4`.
+            formats.push(format!("<{kind}{width}"));
             let offset = end.next_multiple_of(width);
             leaves.push(Leaf {
                 offset,
                 width,
                 signed,
             });
-            formats.push(format);
             end = offset + width;
             align = align.max(width);
         }
