@@ -203,7 +203,7 @@ impl NumbersConverter {
 
 /// The tape word of the little-endian number of `width` bytes at the start
 /// of `bytes`: its value, sign-extended if `signed` (a float's bits).
-#[inline]
+#[inline(always)] // called per element: a call costs as much as the load
 pub(super) fn word_at(bytes: &[u8], width: usize, signed: bool) -> u64 {
     // One fixed-size load per width: a copy of a variable length is a call
     // to memcpy, which costs as much as the rest of the conversion.

@@ -186,7 +186,9 @@ impl RecordConverter {
     }
 
     /// A value of the class, with `value(index, field)` for each field, in
-    /// order; `plain` is [`RecordConverter::is_plain`]'s answer.
+    /// order; `plain` is [`RecordConverter::is_plain`]'s answer. Inlined
+    /// into each caller, which makes one record per element of a list.
+    #[inline]
     pub fn make<'py>(
         &self,
         py: Python<'py>,

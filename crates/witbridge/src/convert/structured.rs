@@ -32,13 +32,13 @@ struct Leaf {
 
 impl Leaf {
     /// The field's word (its value, or a float's bits) in `element`.
-    #[inline]
+    #[inline(always)]
     fn get(&self, element: &[u8]) -> u64 {
         super::numbers::word_at(&element[self.offset..], self.width, self.signed)
     }
 
     /// Puts the field's `word` in `element`.
-    #[inline]
+    #[inline(always)]
     fn put(&self, element: &mut [u8], word: u64) {
         let at = &mut element[self.offset..];
         match self.width {
