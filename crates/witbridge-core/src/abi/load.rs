@@ -430,12 +430,9 @@ impl<'m> Loader<'m> {
         // Each element counts at least one byte, so that a list of empty
         // records can't make the host build billions of objects for free.
         self.charge(len.saturating_mul(size.max(1)))?;
-        if numeric_record(self.types, &element) {
-            // SAFETY: as for strings.
-            unsafe { tape.push_outside(bytes, None) };
-            return Ok(());
-        }
-        if scalar_size(&element).is_none() {
+        // A list of records of numbers is one run, as a list of scalars is
+        // (below): every byte pattern is a valid value.
+        if scalar_size(&element).is_none() && !numeric_record(self.types, &element) {
             tape.push_word(len as u64);
             if let Some(leaves) = plain_leaves(self.types, &element) {
                 tape.reserve_words(len.saturating_mul(leaves.len()).min(1 << 20));

@@ -426,21 +426,17 @@ impl<'a, 'cx, T: 'static> Storer<'a, 'cx, T> {
     ) -> wasmtime::Result<(u32, u32)> {
         let abi = self.types.canonical_abi(&element);
         let (size, align) = (abi.size32 as usize, abi.align32);
-        if let Some(scalar) = scalar_size(&element) {
+        // A list of scalars, or of records of numbers, is one run of the
+        // elements as the guest stores them.
+        let run_element =
+            scalar_size(&element).or(numeric_record(self.types, &element).then_some(size));
+        if let Some(element_size) = run_element {
             let bytes = src.elements()?;
-            if !bytes.len().is_multiple_of(scalar) {
-                return Err(internal("a staged list of scalars has a partial element"));
+            // Never 0: a scalar, or a record with at least one field.
+            if !bytes.len().is_multiple_of(element_size) {
+                return Err(internal("a staged list has a partial element"));
             }
-            let len = bytes.len() / scalar;
-            return self.copy_in(align, bytes).map(|ptr| (ptr, len as u32));
-        }
-        if numeric_record(self.types, &element) {
-            let bytes = src.elements()?;
-            // `size` is not 0: the record has at least one field.
-            if !bytes.len().is_multiple_of(size) {
-                return Err(internal("a staged list of records has a partial element"));
-            }
-            let len = bytes.len() / size;
+            let len = bytes.len() / element_size;
             return self.copy_in(align, bytes).map(|ptr| (ptr, len as u32));
         }
         let len = usize::try_from(src.word()?)?;
