@@ -176,3 +176,9 @@ def test_unencodable_paths_are_a_unicode_error(values_bytes: bytes) -> None:
 def test_a_path_with_nul_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="NUL"):
         witbridge.Component.from_file("fixtures\x00.wasm")
+
+
+@pytest.mark.parametrize("imports", [NotImplemented, [("tick", print)], 5])
+def test_load_imports_must_be_a_mapping(values_bytes: bytes, imports: Any) -> None:
+    with pytest.raises(TypeError, match=r"load\(imports=\.\.\.\) takes a mapping"):
+        witbridge.load(values_bytes, imports=imports)

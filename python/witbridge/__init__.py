@@ -144,7 +144,7 @@ def load(
     else:
         component = Component.from_file(source, engine=engine, wit=wit, world=world)
     linker = Linker(component.engine)
-    _define_imports(linker, component, imports or {})
+    _define_imports(linker, component, {} if imports is None else imports)
     if wasi is not None:
         linker.wasi(wasi)
     return linker.instantiate(component, limits=limits, numeric_lists=numeric_lists)
@@ -153,6 +153,10 @@ def load(
 def _define_imports(linker: Linker, component: Component, imports: Mapping[str, object]) -> None:
     """``load(imports=...)``: defines each implementation by its import name, and refuses names the component
     doesn't import."""
+    if not isinstance(imports, Mapping):
+        raise TypeError(
+            f"load(imports=...) takes a mapping of import names to implementations, got {type(imports).__name__}"
+        )
     for name, implementation in imports.items():
         linker.define(name, implementation)
     _refuse_unused_imports(linker, component)
