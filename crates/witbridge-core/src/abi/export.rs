@@ -225,34 +225,33 @@ unsafe impl<const N: usize> Lift for ExportResults<N> {
         src: &Self::Lower,
     ) -> wasmtime::Result<Self> {
         // SAFETY: wasmtime lifts the results inside `TypedExport::call`'s
-        // scope, and the receiver is used only within this function.
-        let receiver = unsafe { scope::take_receiver() }
+        // scope, and neither is used past this function.
+        let (receiver, options) = unsafe { scope::take_receiver() };
+        let receiver = receiver
             .ok_or_else(|| internal("an export's results lifted outside TypedExport::call"))?;
         let InterfaceType::Tuple(i) = ty else {
             return Err(internal("results that are not a tuple"));
         };
         let abi = cx.types[i].abi.clone();
-        scope::options(|options| {
-            let mut loader = Loader::new(cx, options);
-            let mut tape = Tape::new();
-            match abi.flat_count(MAX_FLAT_RESULTS) {
-                Some(_) => loader.flat(cx, ty, &mut FlatIn::new(src), &mut tape)?,
-                None => {
-                    let ptr = src
-                        .first()
-                        .ok_or_else(|| internal("a spilled result without its pointer"))?
-                        .get_u32() as usize;
-                    if !ptr.is_multiple_of(abi.align32 as usize) {
-                        return Err(wasmtime::format_err!("return pointer not aligned"));
-                    }
-                    if ptr.saturating_add(abi.size32 as usize) > loader.memory().len() {
-                        return Err(wasmtime::format_err!("pointer out of bounds of memory"));
-                    }
-                    loader.mem(cx, ty, ptr, &mut tape)?;
+        let mut loader = Loader::new(cx, options);
+        let mut tape = Tape::new();
+        match abi.flat_count(MAX_FLAT_RESULTS) {
+            Some(_) => loader.flat(cx, ty, &mut FlatIn::new(src), &mut tape)?,
+            None => {
+                let ptr = src
+                    .first()
+                    .ok_or_else(|| internal("a spilled result without its pointer"))?
+                    .get_u32() as usize;
+                if !ptr.is_multiple_of(abi.align32 as usize) {
+                    return Err(wasmtime::format_err!("return pointer not aligned"));
                 }
+                if ptr.saturating_add(abi.size32 as usize) > loader.memory().len() {
+                    return Err(wasmtime::format_err!("pointer out of bounds of memory"));
+                }
+                loader.mem(cx, ty, ptr, &mut tape)?;
             }
-            receiver.receive(&tape)
-        })?;
+        }
+        receiver.receive(&tape)?;
         Ok(ExportResults)
     }
 

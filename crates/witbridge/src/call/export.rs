@@ -57,6 +57,7 @@ pub fn invoke(
         owner: &function.instance,
         hosts: &instance.hosts,
         lists: instance.lists,
+        attached: false,
         outcome: None,
         raised: None,
     };
@@ -67,7 +68,10 @@ pub fn invoke(
         &mut state,
         &sig.qualified,
         Some(&function.gil),
-        |store| typed.call(store, &tape, options, &mut results),
+        |store| {
+            results.attached = store.data().keeps_gil;
+            typed.call(store, &tape, options, &mut results)
+        },
     );
     lent.give_back(&instance.hosts);
     if let Some(raised) = results.raised.take() {
@@ -157,6 +161,9 @@ struct Results<'a> {
     owner: &'a Py<Instance>,
     hosts: &'a std::sync::Mutex<HostTable>,
     lists: ListMode,
+    /// Whether the call kept the GIL (see `store::in_guest`), so that the
+    /// results are made without attaching to Python again.
+    attached: bool,
     outcome: Option<Outcome>,
     /// What Python raised while making the result (out of memory, say).
     raised: Option<PyErr>,
@@ -177,24 +184,34 @@ impl std::error::Error for ResultRaised {}
 
 impl Receive for Results<'_> {
     fn receive(&mut self, results: &Tape) -> wasmtime::Result<()> {
-        // The call may have let go of the GIL while the guest ran.
-        Python::attach(|py| {
-            let mut cx = Mat::new(Some(self.owner), self.hosts, self.lists);
-            match self
-                .sig
-                .materialize_result(py, &mut results.reader(), &mut cx)
-            {
-                Ok(outcome) => {
-                    self.outcome = Some(outcome);
-                    Ok(())
-                }
-                Err(Fault::Guest(err)) => Err(err),
-                Err(Fault::Python(err)) => {
-                    self.raised = Some(err);
-                    Err(wasmtime::Error::new(ResultRaised))
-                }
+        if self.attached {
+            // SAFETY: the call kept the GIL (`attached`), and this runs on
+            // the calling thread, inside the call.
+            self.make(unsafe { Python::assume_attached() }, results)
+        } else {
+            // The call let go of the GIL while the guest ran.
+            Python::attach(|py| self.make(py, results))
+        }
+    }
+}
+
+impl Results<'_> {
+    fn make(&mut self, py: Python<'_>, results: &Tape) -> wasmtime::Result<()> {
+        let mut cx = Mat::new(Some(self.owner), self.hosts, self.lists);
+        match self
+            .sig
+            .materialize_result(py, &mut results.reader(), &mut cx)
+        {
+            Ok(outcome) => {
+                self.outcome = Some(outcome);
+                Ok(())
             }
-        })
+            Err(Fault::Guest(err)) => Err(err),
+            Err(Fault::Python(err)) => {
+                self.raised = Some(err);
+                Err(wasmtime::Error::new(ResultRaised))
+            }
+        }
     }
 }
 
