@@ -243,6 +243,13 @@ impl Instance {
     }
 
     /// What the guest wrote to a captured stdout so far (None when not captured).
+    /// How the instance gives back lists of numbers (`numeric_lists=`):
+    /// private, for the typed bindings' check that they fit the instance.
+    #[getter]
+    fn _numeric_lists(&self) -> &'static str {
+        self.lists.name()
+    }
+
     #[getter]
     fn stdout<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
         self.captured

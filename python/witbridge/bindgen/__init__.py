@@ -31,7 +31,11 @@ objects without casts. The world's class ties it together:
 name as ``witbridge.load`` takes it. Types
 are annotated as the converters shape them (DESIGN.md §3), with arguments
 typed as broadly as the converters honestly take them (``Sequence[T]`` for a
-list, ``bytes | bytearray | memoryview`` for ``list<u8>``).
+list, ``bytes | bytearray | memoryview`` for ``list<u8>``, a buffer too for
+a list of numbers). What an instance gives back for a list of numbers
+depends on its ``numeric_lists`` mode, so a module is written for one mode
+(``generate(numeric_lists=...)``), and its world class checks that an
+instance it wraps was made in that mode.
 
 The alternative, declaring types only for mypy and binding the names to a
 loaded component's classes at run time, leaves module-level names such as
@@ -72,15 +76,22 @@ def class_name(world: World, source: str | os.PathLike[str]) -> str:
     return pascal
 
 
-def generate(source: str | os.PathLike[str], *, world: str | None = None, name: str | None = None) -> str:
+def generate(
+    source: str | os.PathLike[str], *, world: str | None = None, name: str | None = None, numeric_lists: str = "list"
+) -> str:
     """The typed module for the world of ``source``: a WIT file or directory (``world`` picks one of its
     package's worlds), or a component, WAT text or core module with embedded WIT.
 
-    ``name`` names the main class (default: after the world). The output is
+    ``name`` names the main class (default: after the world). ``numeric_lists``
+    (``"list"``, ``"array"`` or ``"numpy"``) is how the module's instances give
+    lists of numbers back, as ``Linker.instantiate(numeric_lists=...)`` says:
+    its ``load`` instantiates so, and its annotations say so. The output is
     the same for the same input.
     """
     model = read(source, world)
     path = Path(source)
     # A WIT directory is usually called `wit`: its parent says more.
     shown = f"{path.resolve().parent.name}/{path.resolve().name}" if path.is_dir() else path.name
-    return emit.module(model, class_name=name or class_name(model, path), source_name=shown)
+    return emit.module(
+        model, class_name=name or class_name(model, path), source_name=shown, numeric_lists=numeric_lists
+    )

@@ -34,13 +34,14 @@ _VARIANCE_ARGUMENTS = {
 _TYPING = ("TYPE_CHECKING", "Any", "ClassVar", "Generic", "Protocol", "Self", "TypeAlias", "TypeVar", "cast")
 
 
-def module(world: World, *, class_name: str, source_name: str) -> str:
+def module(world: World, *, class_name: str, source_name: str, numeric_lists: str = "list") -> str:
     """The text of the typed module for ``world``; its main class is ``class_name``.
 
     ``source_name`` (the file or directory it was made from) goes into the
-    module docstring.
+    module docstring; ``numeric_lists`` is the mode its instances give lists
+    of numbers back in (see :mod:`.annotate`).
     """
-    return _Writer(world, class_name, source_name).write()
+    return _Writer(world, class_name, source_name, numeric_lists).write()
 
 
 def _mentions(ref: TypeRef) -> Iterator[str]:
@@ -96,7 +97,7 @@ def _function_refs(f: Function) -> list[TypeRef]:
 
 
 class _Writer:
-    def __init__(self, world: World, class_name: str, source_name: str) -> None:
+    def __init__(self, world: World, class_name: str, source_name: str, numeric_lists: str) -> None:
         self.world = world
         self.source_name = source_name
         # WASI that witbridge provides needs no implementation, so no Protocol.
@@ -132,7 +133,7 @@ class _Writer:
             for item in [*self.exports, *self.imports]
             if isinstance(item, Interface)
         }
-        self.annotate = Annotator(world, self.names)
+        self.annotate = Annotator(world, self.names, numeric_lists)
         self.uses: set[str] = set()
         self.bound: list[str] = []
         self.lines: list[str] = []
@@ -293,6 +294,8 @@ class _Writer:
             self.lines[-1] = f"_CLASSES: tuple[type, ...] = ({self.bound[0]},)"
         self.write_type_vars()
         self.uses.update(self.annotate.uses)
+        if self.uses & {"numpy", "Buffer"}:
+            self.uses.add("TYPE_CHECKING")
         body = self.lines
         self.lines = []
         self.write_header()
@@ -330,7 +333,8 @@ class _Writer:
             *docstring(
                 join_docs(
                     f"{title}.",
-                    f"Written by `witbridge bindgen` from {self.source_name}; regenerate it rather than editing it.",
+                    f"Written by `witbridge bindgen` from {self.source_name}; regenerate it rather than editing it."
+                    + self.mode_note(),
                     "\n".join(example),
                     "The classes here are the ones the runtime uses: the component is bound to them before it is "
                     "instantiated (`bind()`), so its records are these dataclasses, its enums these enums, and its "
@@ -345,6 +349,8 @@ class _Writer:
             "",
         )
         stdlib = []
+        if "array" in self.uses:
+            stdlib.append("import array as _array")
         if "dataclasses" in self.uses:
             stdlib.append("import dataclasses")
         if "enum" in self.uses:
@@ -363,6 +369,15 @@ class _Writer:
             # Too long for a line, ruff's layout puts the names in parentheses, one a line.
             stdlib += lines if len(lines) == 1 else ["from typing import (", *lines[1:-1], ")"]
         self.emit(*stdlib, "", "import witbridge", "from witbridge.bindgen import runtime as _runtime")
+        # Only the type checker needs these: numpy is optional, and typing_extensions (which has `Buffer` for
+        # Python 3.11) comes with every type checker but not with every Python.
+        checking = []
+        if "numpy" in self.uses:
+            checking += ["import numpy as _np", "import numpy.typing as _npt"]
+        if "Buffer" in self.uses:
+            checking.append("from typing_extensions import Buffer as _Buffer")
+        if checking:
+            self.emit("", "if TYPE_CHECKING:", *(INDENT + line for line in checking))
 
     # --- types -------------------------------------------------------------------------------------------
 
@@ -796,6 +811,9 @@ class _Writer:
             self.doc(doc, INDENT)
         self.emit("", f"{INDENT}def __init__(self, instance: witbridge.Instance) -> None:")
         self.doc("Typed access to ``instance``, whose component is bound to this module's classes.", INDENT * 2)
+        if self.annotate.mode_dependent:
+            mode = self.annotate.numeric_lists
+            self.emit(f'{INDENT * 2}_runtime.check_numeric_lists(instance, "{mode}")')
         self.emit(f"{INDENT * 2}_runtime.bind(instance.component, _CLASSES)", f"{INDENT * 2}self.instance = instance")
         for attr, annotation, export, _ in attrs:
             self.uses.add("cast")
@@ -849,6 +867,17 @@ class _Writer:
         )
         self.emit(f"{INDENT * 2}return _runtime.bind(component, _CLASSES)")
 
+    def mode_note(self) -> str:
+        mode = self.annotate.numeric_lists
+        if mode == "list" or not self.annotate.mode_dependent:
+            return ""
+        made = "`array.array`s" if mode == "array" else "numpy arrays"
+        return f' Its instances give lists of numbers back as {made} (`numeric_lists="{mode}"`).'
+
+    def instantiate_options(self) -> str:
+        mode = self.annotate.numeric_lists
+        return "limits=limits" + (f', numeric_lists="{mode}"' if mode != "list" else "")
+
     def write_load(self) -> None:
         params = ["cls", "source: str | os.PathLike[str] | bytes", "*"]
         if self.imports_name:
@@ -891,5 +920,5 @@ class _Writer:
         self.emit(
             f"{INDENT * 2}if wasi is not None:",
             f"{INDENT * 3}linker.wasi(wasi)",
-            f"{INDENT * 2}return cls(linker.instantiate(component, limits=limits))",
+            f"{INDENT * 2}return cls(linker.instantiate(component, {self.instantiate_options()}))",
         )

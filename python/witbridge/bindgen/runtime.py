@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import Linker, _define_imports, _native
+from .. import Instance, Linker, _define_imports, _native
 from .._classes import Resource
 from .._errors import LinkError
 from .model import TypeDef, typedef
@@ -60,6 +60,18 @@ def bind(component: _native.Component, classes: Iterable[type]) -> _native.Compo
             "instantiating it (load it with the generated class's load() or compile())"
         )
     return component
+
+
+def check_numeric_lists(instance: Instance, written_for: str) -> None:
+    """Refuses to type ``instance`` with a module written for another ``numeric_lists`` mode: its annotations
+    would say ``list[int]`` where the instance gives ``array.array``, or the other way round."""
+    mode = instance._native._numeric_lists
+    if mode != written_for:
+        raise TypeError(
+            f"these bindings were written for numeric_lists={written_for!r}, but the instance was made with "
+            f"numeric_lists={mode!r}: instantiate it with numeric_lists={written_for!r}, or regenerate the "
+            f"bindings with `witbridge bindgen --numeric-lists {mode}`"
+        )
 
 
 def define_imports(linker: Linker, component: _native.Component, imports: Mapping[str, object]) -> None:

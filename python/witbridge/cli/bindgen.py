@@ -10,6 +10,7 @@ from typing import Any
 
 import witbridge
 from witbridge import bindgen as generator
+from witbridge.bindgen.annotate import NUMERIC_LISTS
 
 from ._common import EXIT_OK, HELP_FORMAT, fail, write_stdout
 
@@ -27,12 +28,20 @@ def add_parser(commands: Any) -> None:
         "runtime uses, and it passes mypy --strict.",
         epilog="examples:\n"
         "  witbridge bindgen fixtures/wasm/wasm_intro.wasm -o machine.py\n"
-        "  witbridge bindgen fixtures/guests/provider/wit --world consumer -o consumer.py",
+        "  witbridge bindgen fixtures/guests/provider/wit --world consumer -o consumer.py\n"
+        "  witbridge bindgen fixtures/wasm/values.wasm --numeric-lists numpy -o values.py",
         formatter_class=HELP_FORMAT,
     )
     parser.add_argument("source", metavar="FILE|WITDIR", help="a component, WAT text, core module, or WIT")
     parser.add_argument("--world", metavar="W", help="the world of a WIT package that has several")
     parser.add_argument("--name", metavar="CLASS", help="the name of the module's main class (default: the world's)")
+    parser.add_argument(
+        "--numeric-lists",
+        choices=NUMERIC_LISTS,
+        default="list",
+        help="how the module's instances give lists of numbers back: a list, an array.array or a numpy array "
+        "(Linker.instantiate's numeric_lists=; default: list)",
+    )
     parser.add_argument("-o", "--output", metavar="OUT", required=True, help="the module to write (- for stdout)")
     parser.set_defaults(handler=run)
 
@@ -62,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output != "-" and (problem := _unimportable(args.output)):
         return fail("bindgen", problem)
     try:
-        text = generator.generate(args.source, world=args.world, name=args.name)
+        text = generator.generate(args.source, world=args.world, name=args.name, numeric_lists=args.numeric_lists)
     except OSError as e:
         return fail("bindgen", f"{e.filename or args.source}: {e.strerror or e}")
     except (ValueError, witbridge.CompileError) as e:

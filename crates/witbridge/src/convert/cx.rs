@@ -33,6 +33,15 @@ impl ListMode {
             _ => return None,
         })
     }
+
+    /// The name [`ListMode::parse`] reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            ListMode::List => "list",
+            ListMode::Array => "array",
+            ListMode::Numpy => "numpy",
+        }
+    }
 }
 
 /// A host resource object waiting to enter the host table: it does only
