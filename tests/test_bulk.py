@@ -271,3 +271,36 @@ def test_a_sequence_whose_length_lies_is_refused_at_its_first_missing_record() -
 
     with pytest.raises(IndexError):
         inst.f(Liar())
+
+
+@ABIS
+def test_records_that_the_shortcut_cannot_read_are_read_field_by_field(reference: bool) -> None:
+    """A record of the class itself, with `int`s and `float`s in range, is read where its fields lie; everything
+    else goes the general way, with the same values and the same refusals."""
+    inst = echo("func(x: list<r>) -> list<r>", types=PADDED, reference=reference)
+
+    class Big(int):
+        pass
+
+    odd = [
+        inst.R(a=Big(3), b=-1, c=1.5, d=0),  # an int subclass
+        inst.R(a=1, b=2, c=3, d=4),  # an int for a float field
+        {"a": 5, "b": 6, "c": 7.5, "d": 8},  # a dict
+    ]
+    assert inst.f(odd) == [inst.R(3, -1, 1.5, 0), inst.R(1, 2, 3.0, 4), inst.R(5, 6, 7.5, 8)]
+    fine = inst.R(*PADDED_ROWS[0])
+    with pytest.raises(OverflowError, match=r"^f\(\): x\[1\]\.a: expected u8"):
+        inst.f([fine, inst.R(a=256, b=0, c=0.0, d=0)])
+    with pytest.raises(OverflowError, match=r"^f\(\): x\[1\]\.b: expected s64"):
+        inst.f([fine, inst.R(a=0, b=2**63, c=0.0, d=0)])
+    with pytest.raises(OverflowError, match=r"^f\(\): x\[0\]\.c: expected f32 \(at most 3.4028235e38"):
+        inst.f([inst.R(a=0, b=0, c=1e39, d=0)])
+    with pytest.raises(TypeError, match=r"^f\(\): x\[0\]\.a: expected u8 \(0..255\), got True"):
+        inst.f([inst.R(a=True, b=0, c=0.0, d=0)])
+    gone = inst.R(*PADDED_ROWS[0])
+    del gone.d
+    with pytest.raises(TypeError, match=r"^f\(\): x\[0\]: expected record r .*it has no attribute d"):
+        inst.f([gone])
+    # Infinities and NaN are f32s too.
+    [special] = inst.f([inst.R(a=0, b=0, c=float("nan"), d=0)])
+    assert special.c != special.c

@@ -127,7 +127,7 @@ impl Builder<'_, '_> {
                     .get_item("__wit_plain__");
                 let plain_init = own.ok().map(Bound::unbind);
                 let slots = match plain_init {
-                    Some(_) => super::record::slot_offsets(class.bind(py), &fields)?,
+                    Some(_) => super::record::Slots::of(class.bind(py), &fields)?,
                     None => None,
                 };
                 Converter::Record(RecordConverter {

@@ -2,6 +2,7 @@
 //! argument is rounded to the nearest `f32`, and a finite value too large for
 //! `f32` is refused rather than silently becoming infinity.
 
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
 use witbridge_core::abi::TapeReader;
@@ -69,6 +70,24 @@ impl FloatConverter {
             return Ok(value.to_bits());
         }
         self.single_or_overflow(value as f32, value.is_finite(), obj)
+    }
+
+    /// The word of `obj` if it is a `float` itself that this type holds
+    /// (an f32 must not round to infinity); `None` for anything else (the
+    /// general path, [`FloatConverter::word`], says why).
+    #[inline]
+    pub fn exact_word(&self, obj: &Bound<'_, PyAny>) -> Option<u64> {
+        // SAFETY: comparing type pointers; `PyFloat_Type` is a static.
+        if unsafe { ffi::Py_TYPE(obj.as_ptr()) } != &raw mut ffi::PyFloat_Type {
+            return None;
+        }
+        // SAFETY: `obj` is a float, and the GIL is held: this can't fail.
+        let value = unsafe { ffi::PyFloat_AsDouble(obj.as_ptr()) };
+        if !self.single {
+            return Some(value.to_bits());
+        }
+        let single = value as f32;
+        (!single.is_infinite() || !value.is_finite()).then(|| u64::from(single.to_bits()))
     }
 
     /// `single`, unless rounding made a finite argument infinite.

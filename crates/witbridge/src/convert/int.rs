@@ -86,15 +86,24 @@ impl IntConverter {
     /// as the conversion; `None` for any other object.
     #[inline]
     fn exact_int_word(&self, obj: &Bound<'_, PyAny>) -> Option<Result<u64, ConvError>> {
-        // SAFETY: comparing type pointers; `PyLong_Type` is a static.
-        let is_int = unsafe { ffi::Py_TYPE(obj.as_ptr()) == &raw mut ffi::PyLong_Type };
-        if !is_int {
+        if !is_exact_int(obj) {
+            return None;
+        }
+        Some(self.exact_word(obj).ok_or_else(|| self.out_of_range(obj)))
+    }
+
+    /// The word of `obj` if it is an `int` itself in this kind's range;
+    /// `None` for anything else, with no exception left set (the general
+    /// path, [`IntConverter::word`], says why).
+    #[inline]
+    pub fn exact_word(&self, obj: &Bound<'_, PyAny>) -> Option<u64> {
+        if !is_exact_int(obj) {
             return None;
         }
         let py = obj.py();
         // SAFETY: `obj` is an int, and the GIL is held; -1 is either the
         // value or an overflow, which `PyErr::take` tells apart (and clears).
-        let word = unsafe {
+        unsafe {
             if self.kind == IntKind::U64 {
                 let v = ffi::PyLong_AsUnsignedLongLong(obj.as_ptr());
                 (v != u64::MAX || PyErr::take(py).is_none()).then_some(v)
@@ -105,8 +114,7 @@ impl IntConverter {
                     .filter(|&v| self.fits(v))
                     .map(|v| v as u64)
             }
-        };
-        Some(word.ok_or_else(|| self.out_of_range(obj)))
+        }
     }
 
     /// Whether `v` is in this kind's range (`u64` is read unsigned instead).
@@ -139,20 +147,22 @@ impl IntConverter {
     }
 
     /// The Python int of a tape word.
+    #[inline]
     pub fn object<'py>(&self, py: Python<'py>, word: u64) -> Bound<'py, PyAny> {
-        let int = match self.kind {
-            IntKind::U8 => (word as u8).into_pyobject(py),
-            IntKind::U16 => (word as u16).into_pyobject(py),
-            IntKind::U32 => (word as u32).into_pyobject(py),
-            IntKind::U64 => word.into_pyobject(py),
-            IntKind::S8 => (word as i8).into_pyobject(py),
-            IntKind::S16 => (word as i16).into_pyobject(py),
-            IntKind::S32 => (word as i32).into_pyobject(py),
-            IntKind::S64 => (word as i64).into_pyobject(py),
-        };
-        match int {
-            Ok(int) => int.into_any(),
-            Err(never) => match never {},
+        // Straight to CPython's constructors: this runs once per element of
+        // a list, where PyO3's conversion per width cost a third of it. Only
+        // the kind's own bits of the word count, as after a narrowing cast.
+        let shift = 64 - 8 * self.width() as u32;
+        // SAFETY: the GIL is held; the constructors return a new reference,
+        // or NULL when out of memory, which `from_owned_ptr` turns into a
+        // panic (as PyO3's own conversions do).
+        unsafe {
+            let raw = if self.signed() {
+                ffi::PyLong_FromLongLong(((word << shift) as i64) >> shift)
+            } else {
+                ffi::PyLong_FromUnsignedLongLong((word << shift) >> shift)
+            };
+            Bound::from_owned_ptr(py, raw)
         }
     }
 
@@ -183,4 +193,11 @@ impl IntConverter {
         }
         Err(ConvError::wrong_type(self.expected, obj))
     }
+}
+
+/// Whether `obj`'s type is `int` itself.
+#[inline]
+fn is_exact_int(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: comparing type pointers; `PyLong_Type` is a static.
+    unsafe { ffi::Py_TYPE(obj.as_ptr()) == &raw mut ffi::PyLong_Type }
 }

@@ -30,9 +30,10 @@ pub struct RecordConverter {
     /// without running it, which costs a third as much.
     pub plain_init: Option<Py<PyAny>>,
     pub fields: Vec<Field>,
-    /// Where each field's slot is in an instance of `class` (see
-    /// [`slot_offsets`]), when its instances are plain blocks of slots.
-    pub slots: Option<Box<[usize]>>,
+    /// Where each field's slot is in an instance of `class`, and how one
+    /// is allocated (see [`Slots::of`]), when its instances are plain
+    /// blocks of slots.
+    pub slots: Option<Slots>,
     /// `record point (Point, a dict or an object with attributes x, y)`.
     pub expected: String,
 }
@@ -52,10 +53,7 @@ impl RecordConverter {
         if let Ok(dict) = obj.downcast::<PyDict>() {
             return self.read_dict(dict, sink);
         }
-        let py = obj.py();
-        if let Some(slots) = &self.slots
-            && obj.get_type().is(self.class.bind(py))
-        {
+        if let Some(slots) = self.own_slots(obj) {
             // The class's own instance (not a subclass's, which may have
             // properties): its fields are read where they are.
             for (index, (field, &at)) in self.fields.iter().zip(slots).enumerate() {
@@ -69,6 +67,17 @@ impl RecordConverter {
             return Ok(());
         }
         self.read_attributes(obj, sink)
+    }
+
+    /// Where `obj`'s fields are, if it is an instance of the class itself
+    /// (not a subclass's, which may have properties) and the class's
+    /// instances are plain blocks of slots.
+    #[inline]
+    pub fn own_slots(&self, obj: &Bound<'_, PyAny>) -> Option<&[usize]> {
+        let slots = self.slots.as_ref()?;
+        // SAFETY: comparing type pointers.
+        let own = unsafe { ffi::Py_TYPE(obj.as_ptr()) == self.class.as_ptr().cast() };
+        own.then_some(&slots.offsets)
     }
 
     /// Reads the fields of any object with attributes of their names.
@@ -197,22 +206,20 @@ impl RecordConverter {
     ) -> Result<Bound<'py, PyAny>, Fault> {
         let class = self.class.bind(py);
         if plain {
-            let obj = new_object(class)?;
-            match &self.slots {
-                Some(slots) => {
-                    for (index, (field, &at)) in self.fields.iter().zip(slots).enumerate() {
-                        let value = value(index, field)?;
-                        // SAFETY: `at` is where `class`'s instances keep
-                        // this field (`slot_offsets` found it), and `obj`
-                        // is a new instance of `class` itself.
-                        unsafe { fill_slot(&obj, at, value) };
-                    }
+            let Some(slots) = &self.slots else {
+                let obj = new_object(class)?;
+                for (index, field) in self.fields.iter().enumerate() {
+                    obj.setattr(field.py_name.bind(py), value(index, field)?)?;
                 }
-                None => {
-                    for (index, field) in self.fields.iter().enumerate() {
-                        obj.setattr(field.py_name.bind(py), value(index, field)?)?;
-                    }
-                }
+                return Ok(obj);
+            };
+            let obj = slots.new_object(class)?;
+            for (index, (field, &at)) in self.fields.iter().zip(&slots.offsets).enumerate() {
+                let value = value(index, field)?;
+                // SAFETY: `at` is where `class`'s instances keep this field
+                // (`Slots::of` found it), and `obj` is a new instance of
+                // `class` itself.
+                unsafe { fill_slot(&obj, at, value) };
             }
             return Ok(obj);
         }
@@ -240,6 +247,48 @@ fn new_object<'py>(class: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
         let new: pyo3::ffi::newfunc = std::mem::transmute(slot);
         let raw = new(class.as_type_ptr(), no_args.as_ptr(), std::ptr::null_mut());
         Bound::from_owned_ptr_or_err(py, raw)
+    }
+}
+
+/// How a class whose instances are plain blocks of slots keeps its fields.
+pub struct Slots {
+    /// Where each field's slot is in an instance, by field.
+    pub offsets: Box<[usize]>,
+    /// The class's `tp_alloc`, which `object.__new__` would call.
+    alloc: ffi::allocfunc,
+}
+
+impl Slots {
+    /// Where `class`'s instances keep each field, when they are plain
+    /// blocks of slots (a slotted dataclass, as `_classes.make_record`
+    /// makes): found by setting each field of one instance to an object of
+    /// its own and looking for it. `None` (so attributes are used) when the
+    /// class has a `__dict__` or any field isn't found exactly once.
+    pub fn of(class: &Bound<'_, PyType>, fields: &[Field]) -> PyResult<Option<Self>> {
+        let Some(offsets) = slot_offsets(class, fields)? else {
+            return Ok(None);
+        };
+        // SAFETY: a type's `tp_alloc` slot holds an `allocfunc`; every
+        // class has one (`object`'s, inherited, for a plain class).
+        let alloc = unsafe {
+            let slot = ffi::PyType_GetSlot(class.as_type_ptr(), ffi::Py_tp_alloc);
+            if slot.is_null() {
+                return Ok(None);
+            }
+            std::mem::transmute::<*mut std::ffi::c_void, ffi::allocfunc>(slot)
+        };
+        Ok(Some(Slots { offsets, alloc }))
+    }
+
+    /// A new instance of `class` (the class these are of), every slot
+    /// empty: what `object.__new__(class)` makes, without looking up
+    /// `object`'s `tp_new` and checking its (absent) arguments, which cost
+    /// as much again as the allocation for a small record.
+    #[inline]
+    fn new_object<'py>(&self, class: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+        // SAFETY: `alloc` is `class`'s own `tp_alloc`; it returns a new
+        // reference to a zeroed instance, or NULL with an exception set.
+        unsafe { Bound::from_owned_ptr_or_err(class.py(), (self.alloc)(class.as_type_ptr(), 0)) }
     }
 }
 
@@ -279,12 +328,8 @@ unsafe fn fill_slot(obj: &Bound<'_, PyAny>, at: usize, value: Bound<'_, PyAny>) 
     }
 }
 
-/// Where `class`'s instances keep each field, when they are plain blocks of
-/// slots (a slotted dataclass, as `_classes.make_record` makes): found by
-/// setting each field of one instance to an object of its own and looking
-/// for it. `None` (so attributes are used) when the class has a `__dict__`
-/// or any field isn't found exactly once.
-pub fn slot_offsets(class: &Bound<'_, PyType>, fields: &[Field]) -> PyResult<Option<Box<[usize]>>> {
+/// The offsets for [`Slots::of`].
+fn slot_offsets(class: &Bound<'_, PyType>, fields: &[Field]) -> PyResult<Option<Box<[usize]>>> {
     let py = class.py();
     if class.getattr("__dictoffset__")?.extract::<isize>()? != 0 {
         return Ok(None);
@@ -313,4 +358,23 @@ pub fn slot_offsets(class: &Bound<'_, PyType>, fields: &[Field]) -> PyResult<Opt
         }
     }
     Ok(Some(offsets.into()))
+}
+
+/// The value in the slot `at` of `obj`, borrowed, or `None` if the field
+/// was deleted.
+///
+/// # Safety
+/// `at` must be one of [`RecordConverter::own_slots`]'s offsets for `obj`,
+/// and the value must not be used past anything that can run Python code
+/// (which could replace it in the slot).
+#[inline]
+pub unsafe fn borrow_slot<'a, 'py>(
+    obj: &'a Bound<'py, PyAny>,
+    at: usize,
+) -> Option<Borrowed<'a, 'py, PyAny>> {
+    // SAFETY: the caller's promise; a slot holds NULL or a strong reference.
+    unsafe {
+        let value = *slot(obj, at);
+        (!value.is_null()).then(|| Borrowed::from_ptr(obj.py(), value))
+    }
 }
