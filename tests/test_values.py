@@ -335,6 +335,26 @@ def test_list_of_lists(values: Ns) -> None:
     assert values.echo_nested_lists([]) == []
 
 
+def test_a_list_that_shrinks_while_it_is_read_is_refused(values: Ns) -> None:
+    """Reading an item may run Python code (a property) that changes the list: what was read is refused whole,
+    never passed on short, and nothing is read past the end."""
+    people: list[Any] = []
+
+    class Shrinking:
+        name, tags, home = "ann", [], None
+
+        @property
+        def age(self) -> int:
+            people.clear()
+            return 30
+
+    bob = values.Person(name="bob", age=40, tags=[], home=None)
+    people.extend([Shrinking(), bob])
+    with pytest.raises(ValueError, match=r"^echo_people\(\): x: expected list<person> .*, got one that shrank while"):
+        values.echo_people(people)
+    assert values.echo_people([bob]) == [bob]
+
+
 def test_list_refuses_generators_sets_and_str(values: Ns) -> None:
     with pytest.raises(TypeError, match=r"^echo_u32s\(\): x: expected list<u32> \(a list or other sequence\)"):
         values.echo_u32s(x for x in [1, 2])

@@ -74,8 +74,12 @@ impl ListConverter {
     ) -> Result<(), ConvError> {
         if let Ok(list) = obj.downcast::<PyList>() {
             // Counted as staged, not as first seen: a property of an item
-            // could change the list meanwhile.
-            return self.items(list.len(), list.iter(), cx, begin, item);
+            // could change the list meanwhile. By index rather than with
+            // the list's iterator, which asks for the length at every step
+            // and costs as much as the rest of reading a small record.
+            let len = list.len();
+            let items = (0..len).map_while(|i| list.get_item(i).ok());
+            return self.items(len, items, cx, begin, item);
         }
         if let Ok(tuple) = obj.downcast::<PyTuple>() {
             return self.items(tuple.len(), tuple.iter(), cx, begin, item);
