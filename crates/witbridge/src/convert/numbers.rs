@@ -205,17 +205,23 @@ impl NumbersConverter {
 /// of `bytes`: its value, sign-extended if `signed` (a float's bits).
 #[inline(always)] // called per element: a call costs as much as the load
 pub(super) fn word_at(bytes: &[u8], width: usize, signed: bool) -> u64 {
-    // One fixed-size load per width: a copy of a variable length is a call
-    // to memcpy, which costs as much as the rest of the conversion.
-    let b = bytes;
+    // One fixed-size load per width, with one bounds check: a copy of a
+    // variable length is a call to memcpy, and indexing byte by byte checks
+    // and loads each byte, either costing as much as the rest of the
+    // conversion.
+    fn first<const N: usize>(bytes: &[u8]) -> [u8; N] {
+        *bytes
+            .first_chunk::<N>()
+            .expect("a number's bytes lie within its element")
+    }
     match width {
-        1 if signed => b[0] as i8 as u64,
-        1 => u64::from(b[0]),
-        2 if signed => i16::from_le_bytes([b[0], b[1]]) as u64,
-        2 => u64::from(u16::from_le_bytes([b[0], b[1]])),
-        4 if signed => i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64,
-        4 => u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-        _ => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+        1 if signed => first::<1>(bytes)[0] as i8 as u64,
+        1 => u64::from(first::<1>(bytes)[0]),
+        2 if signed => i16::from_le_bytes(first(bytes)) as u64,
+        2 => u64::from(u16::from_le_bytes(first(bytes))),
+        4 if signed => i32::from_le_bytes(first(bytes)) as u64,
+        4 => u64::from(u32::from_le_bytes(first(bytes))),
+        _ => u64::from_le_bytes(first(bytes)),
     }
 }
 
