@@ -86,10 +86,7 @@ impl IntConverter {
     /// as the conversion; `None` for any other object.
     #[inline]
     fn exact_int_word(&self, obj: &Bound<'_, PyAny>) -> Option<Result<u64, ConvError>> {
-        if !is_exact_int(obj) {
-            return None;
-        }
-        Some(self.exact_word(obj).ok_or_else(|| self.out_of_range(obj)))
+        is_exact_int(obj).then(|| self.int_word(obj).ok_or_else(|| self.out_of_range(obj)))
     }
 
     /// The word of `obj` if it is an `int` itself in this kind's range;
@@ -97,9 +94,12 @@ impl IntConverter {
     /// path, [`IntConverter::word`], says why).
     #[inline]
     pub fn exact_word(&self, obj: &Bound<'_, PyAny>) -> Option<u64> {
-        if !is_exact_int(obj) {
-            return None;
-        }
+        is_exact_int(obj).then(|| self.int_word(obj)).flatten()
+    }
+
+    /// The word of `obj`, an `int` itself, if it is in this kind's range.
+    #[inline(always)]
+    fn int_word(&self, obj: &Bound<'_, PyAny>) -> Option<u64> {
         let py = obj.py();
         // SAFETY: `obj` is an int, and the GIL is held; -1 is either the
         // value or an overflow, which `PyErr::take` tells apart (and clears).
