@@ -117,11 +117,21 @@ pub(crate) unsafe fn crossing<R>(
 /// The options outside any crossing.
 static NO_CROSSING: LoadOptions = LoadOptions::DEFAULT;
 
+/// The options a crossing put in the slot, or the defaults outside any.
+///
+/// # Safety
+///
+/// `options` comes from the slot, during the crossing that set it.
+unsafe fn in_force<'a>(options: Option<NonNull<LoadOptions>>) -> &'a LoadOptions {
+    // SAFETY: the caller's promise.
+    options.map_or(&NO_CROSSING, |ptr| unsafe { ptr.as_ref() })
+}
+
 /// The options of the innermost [`crossing`] on this thread, or the defaults.
 pub(crate) fn options<R>(f: impl FnOnce(&LoadOptions) -> R) -> R {
     let options = CURRENT.with(|slot| slot.get().options);
     // SAFETY: `crossing` keeps them alive while they are in the slot.
-    f(options.map_or(&NO_CROSSING, |ptr| unsafe { ptr.as_ref() }))
+    f(unsafe { in_force(options) })
 }
 
 /// Takes the receiver out of the slot, so that it is used once and never
@@ -142,13 +152,5 @@ pub(crate) unsafe fn take_receiver<'a>() -> (Option<&'a mut dyn Receive>, &'a Lo
     });
     // SAFETY: see above; `crossing` keeps both alive while they are in
     // the slot.
-    unsafe {
-        (
-            receiver.map(|mut ptr| ptr.as_mut()),
-            match options {
-                Some(ptr) => ptr.as_ref(),
-                None => &NO_CROSSING,
-            },
-        )
-    }
+    unsafe { (receiver.map(|mut ptr| ptr.as_mut()), in_force(options)) }
 }
