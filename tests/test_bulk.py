@@ -94,6 +94,37 @@ def test_a_buffer_of_another_type_is_checked_item_by_item() -> None:
         inst.f(array.array("Q", [2**40]))
 
 
+@ABIS
+def test_a_buffer_is_a_list_by_its_dimensions(reference: bool) -> None:
+    numbers = echo("func(x: list<u32>) -> list<u32>", reference=reference)
+    data = echo("func(x: list<u8>) -> list<u8>", reference=reference)
+    # A numpy number, or an array of no dimensions, exports a buffer of one
+    # number: that is not a list of one.
+    for scalar in (np.uint32(5), np.array(5, dtype=np.uint32)):
+        with pytest.raises(TypeError, match=r"^f\(\): x: expected list<u32> .*a buffer with no dimensions: one number"):
+            numbers.f(scalar)
+    with pytest.raises(TypeError, match=r"^f\(\): x: expected list<u8> .*a buffer with no dimensions: one number"):
+        data.f(np.uint8(7))
+    # Several dimensions of the element type are taken whole, in C order,
+    # as bytes() takes them.
+    assert numbers.f(np.arange(6, dtype=np.uint32).reshape(2, 3)) == [0, 1, 2, 3, 4, 5]
+    assert data.f(memoryview(bytes(range(6))).cast("B", (2, 3))) == bytes(range(6))
+    # Of another type, their items are rows, which are no numbers.
+    with pytest.raises(TypeError, match=r"^f\(\): x\[0\]: expected u32 .*got ndarray"):
+        numbers.f(np.zeros((2, 2), dtype=np.int16))
+    # A memoryview that Python can't index is refused with its place, not
+    # left as CPython's NotImplementedError.
+    unreadable = "memoryview that Python can't read item by item"
+    with pytest.raises(TypeError, match=rf"^f\(\): x: expected list<u32> .*{unreadable} \(multi-dimensional"):
+        numbers.f(memoryview(bytes(8)).cast("B", (2, 4)))
+    with pytest.raises(TypeError, match=rf"^f\(\): x: expected list<u8> .*{unreadable}"):
+        data.f(memoryview(array.array("I", [1, 2])).cast("B").cast("I", (1, 2)))
+    records = echo("func(x: list<r>) -> list<r>", types=PADDED, reference=reference)
+    unsupported = rf"^f\(\): x: expected list<r> .*{unreadable} \(memoryview: unsupported format"
+    with pytest.raises(TypeError, match=unsupported):
+        records.f(memoryview(padded_array()))
+
+
 @pytest.mark.parametrize("wit", NUMBER_TYPES)
 def test_numeric_lists_can_come_out_as_arrays_or_numpy(wit: str) -> None:
     code, dtype, values = NUMBER_TYPES[wit]

@@ -56,6 +56,11 @@ impl Buffer {
         })
     }
 
+    /// How many dimensions it has: 0 for a scalar's (a numpy number's).
+    pub fn ndim(&self) -> usize {
+        self.view.ndim as usize
+    }
+
     pub fn item_size(&self) -> usize {
         self.view.itemsize as usize
     }

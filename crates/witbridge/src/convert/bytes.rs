@@ -9,7 +9,7 @@ use pyo3::types::{PyBytes, PySequence, PyString};
 use witbridge_core::abi::TapeReader;
 
 use super::buffer::{Buffer, Number};
-use super::error::ConvError;
+use super::error::{ConvError, sequence_item};
 use super::int::{IntConverter, IntKind};
 use super::{Fault, Mat, Prep};
 
@@ -26,12 +26,14 @@ impl BytesConverter {
         if obj.is_instance_of::<PyString>() {
             return Err(ConvError::wrong_type(EXPECTED, obj));
         }
-        if let Some(buffer) = Buffer::get(obj)
-            && buffer.item_size() == 1
-            && buffer.number() == Some(Number::Unsigned)
-        {
-            stage_buffer(buffer, cx)?;
-            return Ok(());
+        if let Some(buffer) = Buffer::get(obj) {
+            if buffer.ndim() == 0 {
+                return Err(ConvError::scalar_buffer(EXPECTED, obj));
+            }
+            if buffer.item_size() == 1 && buffer.number() == Some(Number::Unsigned) {
+                stage_buffer(buffer, cx)?;
+                return Ok(());
+            }
         }
         let Ok(seq) = obj.downcast::<PySequence>() else {
             return Err(ConvError::wrong_type(EXPECTED, obj));
@@ -40,7 +42,9 @@ impl BytesConverter {
         let len = seq.len()?;
         let start = cx.tape.arena().len();
         for i in 0..len {
-            let byte = item.word(&seq.get_item(i)?).map_err(|e| e.at_index(i))?;
+            let byte = item
+                .word(&sequence_item(seq, i, EXPECTED)?)
+                .map_err(|e| e.at_index(i))?;
             cx.tape.arena().push(byte as u8);
         }
         cx.tape.push_arena_run(start, None);

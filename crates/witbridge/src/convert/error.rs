@@ -7,9 +7,9 @@
 //! the conversion adds the function and parameter name, giving messages like
 //! `run(): start.x: expected u32 (0..4294967295), got -1`.
 
-use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyNotImplementedError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyFloat, PyInt};
+use pyo3::types::{PyFloat, PyInt, PyMemoryView, PySequence};
 
 /// One step into a value.
 #[derive(Debug)]
@@ -67,6 +67,18 @@ impl ConvError {
         )
     }
 
+    /// A buffer with no dimensions (a numpy scalar's) where a list is
+    /// expected: one number is not a list of one.
+    pub fn scalar_buffer(expected: &str, obj: &Bound<'_, PyAny>) -> Self {
+        Self::new(
+            Refusal::Type,
+            format!(
+                "expected {expected}, got {} (a buffer with no dimensions: one number)",
+                describe(obj)
+            ),
+        )
+    }
+
     /// Adds a field name in front of the path.
     pub fn in_field(mut self, name: &str) -> Self {
         self.reversed_path.push(PathSegment::Field(name.to_owned()));
@@ -112,6 +124,32 @@ impl From<PyErr> for ConvError {
             cause: Cause::Python(err),
         }
     }
+}
+
+/// Item `i` of a sequence that a list is read from. A memoryview that
+/// Python can't index (one of several dimensions, or of a struct's format)
+/// raises `NotImplementedError`; that is a value of the wrong type here,
+/// refused with where it was, not an error of witbridge's.
+pub fn sequence_item<'py>(
+    seq: &Bound<'py, PySequence>,
+    i: usize,
+    expected: &str,
+) -> Result<Bound<'py, PyAny>, ConvError> {
+    seq.get_item(i).map_err(|err| {
+        let py = seq.py();
+        if err.is_instance_of::<PyNotImplementedError>(py) && seq.is_instance_of::<PyMemoryView>()
+        {
+            ConvError::new(
+                Refusal::Type,
+                format!(
+                    "expected {expected}, got a memoryview that Python can't read item by item ({})",
+                    err.value(py)
+                ),
+            )
+        } else {
+            err.into()
+        }
+    })
 }
 
 /// How a value is shown after "got": numbers as themselves, anything else

@@ -1,5 +1,6 @@
 //! Integers of every width, `u8` to `s64`, with range checks.
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
@@ -186,7 +187,16 @@ impl IntConverter {
             .hasattr(pyo3::intern!(obj.py(), "__index__"))
             .unwrap_or(false)
         {
-            let index = obj.call_method0(pyo3::intern!(obj.py(), "__index__"))?;
+            // `__index__` raising TypeError says "I am no integer" (a numpy
+            // array of several elements does): a refusal, with its place in
+            // the value; anything else it raises is the caller's to see.
+            let py = obj.py();
+            let index = match obj.call_method0(pyo3::intern!(py, "__index__")) {
+                Err(err) if err.is_instance_of::<PyTypeError>(py) => {
+                    return Err(ConvError::wrong_type(self.expected, obj));
+                }
+                index => index?,
+            };
             if let Ok(int) = index.downcast_into::<PyInt>() {
                 return Ok(int);
             }

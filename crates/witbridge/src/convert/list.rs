@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PySequence, PyString, PyTuple};
 use witbridge_core::abi::TapeReader;
 
-use super::error::ConvError;
+use super::error::{ConvError, sequence_item};
 use super::{Converter, Fault, ListMode, Mat, NumericRecord, Prep};
 
 pub struct ListConverter {
@@ -91,11 +91,11 @@ impl ListConverter {
             return Err(ConvError::wrong_type(&self.expected, obj));
         };
         let len = seq.len()?;
-        let items = (0..len).map(|i| seq.get_item(i));
         let mut item = item;
         begin(cx, len);
-        for (i, got) in items.enumerate() {
-            item(cx, i, &got?).map_err(|e| e.at_index(i))?;
+        for i in 0..len {
+            let got = sequence_item(seq, i, &self.expected)?;
+            item(cx, i, &got).map_err(|e| e.at_index(i))?;
         }
         Ok(())
     }

@@ -18,7 +18,7 @@ use witbridge_core::abi::TapeReader;
 
 use super::buffer::{Buffer, Number};
 use super::bytes::stage_buffer;
-use super::error::ConvError;
+use super::error::{ConvError, sequence_item};
 use super::{
     BoolConverter, CharConverter, Fault, FloatConverter, IntConverter, IntKind, ListMode, Mat, Prep,
 };
@@ -112,6 +112,9 @@ impl NumbersConverter {
             return Err(ConvError::wrong_type(&self.expected, obj));
         }
         if let Some(buffer) = Buffer::get(obj) {
+            if buffer.ndim() == 0 {
+                return Err(ConvError::scalar_buffer(&self.expected, obj));
+            }
             let (number, width) = (buffer.number(), buffer.item_size());
             if self.item.takes(number, width) {
                 stage_buffer(buffer, cx)?;
@@ -139,10 +142,10 @@ impl NumbersConverter {
             return Err(ConvError::wrong_type(&self.expected, obj));
         };
         let len = seq.len()?;
-        let items = (0..len).map(|i| seq.get_item(i));
         let start = cx.tape.arena().len();
-        for (i, item) in items.enumerate() {
-            self.push(&item?, i, cx)?;
+        for i in 0..len {
+            let item = sequence_item(seq, i, &self.expected)?;
+            self.push(&item, i, cx)?;
         }
         cx.tape.push_arena_run(start, None);
         Ok(())
