@@ -46,7 +46,7 @@ PROGRAM = """
 
     from nl_consumer_numpy import Consumer, ConsumerImports, Stats
     from nl_values_array import Point as ArrayPoint, Values as ArrayValues
-    from nl_values_list import Values as ListValues
+    from nl_values_list import Point as ListPoint, Values as ListValues
     from nl_values_numpy import Point, Values as NumpyValues
 
 
@@ -72,6 +72,9 @@ PROGRAM = """
         same: list[int] = listed.echo_s32s(np.array([1, -2], dtype=np.int32).data)
         assert same == [1, -2]
         assert listed.echo_u16s(array.array("H", [7, 8])) == [7, 8]
+        # A structured array is a list of records of numbers in every mode, numpy or not.
+        xy = np.dtype([("x", "<i4"), ("y", "<i4")], align=True)
+        assert listed.sum_points(np.array([(1, 2), (3, 4)], dtype=xy)) == ListPoint(x=4, y=6)
 
         arrays = ArrayValues.load(wasm / "values.wasm").values
         u32s: array.array[int] = arrays.echo_u32s(array.array("I", [1, 2, 3]))
@@ -81,6 +84,7 @@ PROGRAM = """
         assert arrays.echo_bools([True, False]) == [True, False]  # not a number: a list in every mode
         # Records are objects in every mode but numpy's.
         assert arrays.echo_points([ArrayPoint(x=1, y=2)]) == [ArrayPoint(x=1, y=2)]
+        assert arrays.echo_points(np.array([(5, 6)], dtype=xy)) == [ArrayPoint(x=5, y=6)]
 
         numpy = NumpyValues.load(wasm / "values.wasm").values
         floats: npt.NDArray[np.float64] = numpy.echo_f64s(np.arange(4.0))
@@ -143,6 +147,10 @@ def test_the_program_runs(generated: Path) -> None:
         ("nl_values_list", "list", "def echo_u32s(self, x: Sequence[int] | _Buffer) -> list[int]:"),
         ("nl_values_array", "array", "def echo_u32s(self, x: Sequence[int] | _Buffer) -> _array.array[int]:"),
         ("nl_values_numpy", "numpy", "x: Sequence[int] | _Buffer | _npt.NDArray[_np.uint32],"),
+        # A list of a record of numbers takes a structured array in every mode.
+        ("nl_values_list", "list", "(self, points: Sequence[Point] | _runtime.StructuredArray) -> Point:"),
+        ("nl_values_array", "array", "(self, x: Sequence[Point] | _runtime.StructuredArray) -> list[Point]:"),
+        ("nl_values_numpy", "numpy", "(self, points: Sequence[Point] | _npt.NDArray[_np.void]) -> Point:"),
     ],
 )
 def test_annotations_and_load_follow_the_mode(generated: Path, module: str, mode: str, annotation: str) -> None:

@@ -8,7 +8,8 @@ converters accept, so it is typed as broadly as they are honest about:
 ``Sequence[T]`` for a list, ``bytes | bytearray | memoryview`` for
 ``list<u8>``, and a list of numbers also as any buffer (``array.array``, a
 numpy array: the converters copy a buffer of the list's own item type in
-one piece). Records, enums and flags are always their classes (the
+one piece), and a list of a record of numbers also as a numpy structured
+array. Records, enums and flags are always their classes (the
 converters also take dicts, strings and sets; the typed layer doesn't offer
 them).
 
@@ -150,6 +151,9 @@ class Annotator:
             # module for another mode leaves numpy out, which may not be installed where it is checked.
             self.uses.add("numpy")
             given.append(f"_npt.NDArray[_np.{numpy_type}]")
+        elif numpy_type == "void":
+            # A structured array is taken in every mode; the modes without numpy say so with a Protocol.
+            given.append("_runtime.StructuredArray")
         return " | ".join(given)
 
     def _numpy_type(self, item_type: TypeRef) -> str | None:

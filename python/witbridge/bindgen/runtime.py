@@ -15,12 +15,24 @@ import dataclasses
 import enum
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from .. import Instance, Linker, _define_imports, _native
 from .._classes import Resource
 from .._errors import LinkError
 from .model import TypeDef, typedef
+
+
+class StructuredArray(Protocol):
+    """A numpy structured array as a type checker sees it without numpy: what a ``list<R>`` of a record of
+    numbers also takes in the modes that don't import numpy (docs/types.md). Any array matches; witbridge
+    checks its dtype and shape when it is called."""
+
+    @property
+    def dtype(self) -> object: ...
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
 
 
 def bind(component: _native.Component, classes: Iterable[type]) -> _native.Component:
