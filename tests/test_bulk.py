@@ -125,6 +125,32 @@ def test_a_buffer_is_a_list_by_its_dimensions(reference: bool) -> None:
         records.f(memoryview(padded_array()))
 
 
+@ABIS
+def test_an_array_is_a_list_of_its_rows(reference: bool) -> None:
+    # numpy arrays are no `collections.abc.Sequence`; a list of lists (or of
+    # strings, or of records) still takes one, row by row, each row as its
+    # own list (a buffer at memcpy speed when the element type fits).
+    nested = echo("func(x: list<list<s16>>) -> list<list<s16>>", reference=reference)
+    assert nested.f(np.arange(6, dtype=np.int16).reshape(2, 3)) == [[0, 1, 2], [3, 4, 5]]
+    assert nested.f(np.array([[1, -2], [3, 4]], dtype=np.int64)) == [[1, -2], [3, 4]]  # rows read item by item
+    assert nested.f(np.zeros((0, 4), dtype=np.int16)) == []
+    deeper = echo("func(x: list<list<list<u8>>>) -> list<list<list<u8>>>", reference=reference)
+    assert deeper.f(np.arange(8, dtype=np.uint8).reshape(2, 2, 2)) == [
+        [b"\x00\x01", b"\x02\x03"],
+        [b"\x04\x05", b"\x06\x07"],
+    ]
+    texts = echo("func(x: list<string>) -> list<string>", reference=reference)
+    assert texts.f(np.array(["ab", "c"])) == ["ab", "c"]
+    # A row that is no list is refused at its index, and an array of no
+    # dimensions is one number, not a list.
+    with pytest.raises(TypeError, match=r"^f\(\): x\[0\]: expected list<s16> .*no dimensions: one number"):
+        nested.f(np.arange(3, dtype=np.int16))
+    with pytest.raises(TypeError, match=r"^f\(\): x: expected list<list<s16>> "):
+        nested.f(np.array(5, dtype=np.int16))
+    with pytest.raises(OverflowError, match=r"^f\(\): x\[1\]\[0\]: expected s16"):
+        nested.f(np.array([[1], [1 << 20]], dtype=np.int64))
+
+
 @pytest.mark.parametrize("wit", NUMBER_TYPES)
 def test_numeric_lists_can_come_out_as_arrays_or_numpy(wit: str) -> None:
     code, dtype, values = NUMBER_TYPES[wit]

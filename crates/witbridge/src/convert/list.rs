@@ -1,12 +1,14 @@
 //! `list<T>` <-> `list`, for a `T` that is not a scalar (see `bytes.rs` and
 //! `numbers.rs` for those). Any sequence is accepted (a `str` is not,
-//! although Python calls it one); iterators and generators are not, because
-//! a call must not consume what the caller may still need.
+//! although Python calls it one), and so is an array of one dimension or
+//! more, as its rows; iterators and generators are not, because a call
+//! must not consume what the caller may still need.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PySequence, PyString, PyTuple};
 use witbridge_core::abi::TapeReader;
 
+use super::buffer::Buffer;
 use super::error::{ConvError, sequence_item};
 use super::{Converter, Fault, ListMode, Mat, NumericRecord, Prep};
 
@@ -88,6 +90,13 @@ impl ListConverter {
             return Err(ConvError::wrong_type(&self.expected, obj));
         }
         let Ok(seq) = obj.downcast::<PySequence>() else {
+            // A numpy array is no `Sequence`, but an array of one dimension
+            // or more is one of its rows (a 2-D array a list of lists), and
+            // iterating it, unlike an iterator, consumes nothing.
+            if Buffer::get(obj).is_some_and(|buffer| buffer.ndim() > 0) {
+                let rows = obj.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+                return self.items(rows.len(), rows.into_iter(), cx, begin, item);
+            }
             return Err(ConvError::wrong_type(&self.expected, obj));
         };
         let len = seq.len()?;
