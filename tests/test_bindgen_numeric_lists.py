@@ -75,6 +75,8 @@ PROGRAM = """
         # A structured array is a list of records of numbers in every mode, numpy or not.
         xy = np.dtype([("x", "<i4"), ("y", "<i4")], align=True)
         assert listed.sum_points(np.array([(1, 2), (3, 4)], dtype=xy)) == ListPoint(x=4, y=6)
+        # So is an array of several dimensions a list of lists of numbers, as its rows.
+        assert listed.echo_nested_lists(np.arange(4, dtype=np.int16).reshape(2, 2)) == [[0, 1], [2, 3]]
 
         arrays = ArrayValues.load(wasm / "values.wasm").values
         u32s: array.array[int] = arrays.echo_u32s(array.array("I", [1, 2, 3]))
@@ -98,6 +100,8 @@ PROGRAM = """
         assert numpy.sum_points(points) == Point(x=4, y=6)
         nested = numpy.echo_nested_lists([[1, 2], [3]])
         assert [a.tolist() for a in nested] == [[1, 2], [3]]
+        rows = numpy.echo_nested_lists(np.ones((2, 3), dtype=np.int16))
+        assert [a.tolist() for a in rows] == [[1, 1, 1], [1, 1, 1]]
 
         math = Math()
         consumer = Consumer.load(wasm / "consumer.component.wasm", imports=ConsumerImports(math=math))
@@ -148,9 +152,17 @@ def test_the_program_runs(generated: Path) -> None:
         ("nl_values_array", "array", "def echo_u32s(self, x: Sequence[int] | _Buffer) -> _array.array[int]:"),
         ("nl_values_numpy", "numpy", "x: Sequence[int] | _Buffer | _npt.NDArray[_np.uint32],"),
         # A list of a record of numbers takes a structured array in every mode.
-        ("nl_values_list", "list", "(self, points: Sequence[Point] | _runtime.StructuredArray) -> Point:"),
-        ("nl_values_array", "array", "(self, x: Sequence[Point] | _runtime.StructuredArray) -> list[Point]:"),
+        ("nl_values_list", "list", "(self, points: Sequence[Point] | _runtime.NumpyArray) -> Point:"),
+        ("nl_values_array", "array", "(self, x: Sequence[Point] | _runtime.NumpyArray) -> list[Point]:"),
         ("nl_values_numpy", "numpy", "(self, points: Sequence[Point] | _npt.NDArray[_np.void]) -> Point:"),
+        # A list of lists of numbers takes an array of several dimensions.
+        ("nl_values_list", "list", "x: Sequence[Sequence[int] | _Buffer] | _runtime.NumpyArray,"),
+        (
+            "nl_values_numpy",
+            "numpy",
+            # Too long for a line: split at the union, as ruff would.
+            "x: Sequence[Sequence[int] | _Buffer | _npt.NDArray[_np.int16]]\n        | _npt.NDArray[_np.int16],",
+        ),
     ],
 )
 def test_annotations_and_load_follow_the_mode(generated: Path, module: str, mode: str, annotation: str) -> None:

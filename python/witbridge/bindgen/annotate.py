@@ -8,10 +8,10 @@ converters accept, so it is typed as broadly as they are honest about:
 ``Sequence[T]`` for a list, ``bytes | bytearray | memoryview`` for
 ``list<u8>``, and a list of numbers also as any buffer (``array.array``, a
 numpy array: the converters copy a buffer of the list's own item type in
-one piece), and a list of a record of numbers also as a numpy structured
-array. Records, enums and flags are always their classes (the
-converters also take dicts, strings and sets; the typed layer doesn't offer
-them).
+one piece); a list of a record of numbers also takes a numpy structured
+array, and a list of lists of numbers an array of several dimensions.
+Records, enums and flags are always their classes (the converters also
+take dicts, strings and sets; the typed layer doesn't offer them).
 
 Lists of numbers are the one place where what Python receives depends on
 the instance, not only on the WIT: its ``numeric_lists`` mode makes them a
@@ -153,8 +153,24 @@ class Annotator:
             given.append(f"_npt.NDArray[_np.{numpy_type}]")
         elif numpy_type == "void":
             # A structured array is taken in every mode; the modes without numpy say so with a Protocol.
-            given.append("_runtime.StructuredArray")
+            given.append("_runtime.NumpyArray")
+        nested = self._nested_number(item_type)
+        if nested is not None:
+            # A list of lists of numbers takes an array of several dimensions, as its rows.
+            if self.numeric_lists == "numpy":
+                self.uses.add("numpy")
+                given.append(f"_npt.NDArray[_np.{_NUMPY_TYPES[nested]}]")
+            else:
+                given.append("_runtime.NumpyArray")
         return " | ".join(given)
+
+    def _nested_number(self, item_type: TypeRef) -> str | None:
+        """The number at the bottom of ``item_type`` when it is a list (of lists) of numbers, else None."""
+        if not (isinstance(item_type, dict) and "list" in item_type):
+            return None
+        while isinstance(item_type, dict) and "list" in item_type:
+            item_type = self._world.unalias(item_type["list"])
+        return item_type if isinstance(item_type, str) and _is_number(item_type) else None
 
     def _numpy_type(self, item_type: TypeRef) -> str | None:
         """The numpy scalar type of a list of ``item_type`` under numeric_lists="numpy" (``void``, a structured

@@ -23,10 +23,11 @@ from .._errors import LinkError
 from .model import TypeDef, typedef
 
 
-class StructuredArray(Protocol):
-    """A numpy structured array as a type checker sees it without numpy: what a ``list<R>`` of a record of
-    numbers also takes in the modes that don't import numpy (docs/types.md). Any array matches; witbridge
-    checks its dtype and shape when it is called."""
+class NumpyArray(Protocol):
+    """A numpy array as a type checker sees it without numpy: what a list of a record of numbers (a structured
+    array) and a list of lists of numbers (an array of several dimensions, as its rows) also take in the modes
+    that don't import numpy (docs/types.md). Any array matches; witbridge checks its dtype and shape when it is
+    called."""
 
     @property
     def dtype(self) -> object: ...

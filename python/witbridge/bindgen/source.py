@@ -41,8 +41,28 @@ def bracketed(head: str, items: list[str], tail: str, indent: str) -> list[str]:
     one_line = f"{indent}{head}{', '.join(code)}{tail}"
     if len(one_line) <= LINE_LENGTH or not items:
         return [one_line + "".join(comments)]
-    lines = [f"{indent}{INDENT}{text},{sep and '  # '}{comment}" for text, sep, comment in split]
+    lines = []
+    for text, sep, comment in split:
+        line = f"{indent}{INDENT}{text},{sep and '  # '}{comment}"
+        if len(line) > LINE_LENGTH and not sep:
+            # Still too long (a parameter's annotation): ruff puts each operand of its union on a line.
+            first, *rest = _union_operands(text)
+            lines += [f"{indent}{INDENT}{first}", *(f"{indent}{INDENT}| {op}" for op in rest)]
+            lines[-1] += ","
+        else:
+            lines.append(line)
     return [f"{indent}{head}", *lines, f"{indent}{tail.lstrip()}"]
+
+
+def _union_operands(text: str) -> list[str]:
+    """``x: A[B | C] | D`` as ``["x: A[B | C]", "D"]``: split at the ``|`` outside brackets."""
+    operands, depth, start = [], 0, 0
+    for at, ch in enumerate(text):
+        depth += (ch in "([{") - (ch in ")]}")
+        if depth == 0 and text.startswith(" | ", at):
+            operands.append(text[start:at])
+            start = at + 3
+    return [*operands, text[start:]]
 
 
 def _escape(text: str) -> str:
