@@ -4,6 +4,7 @@ numeric lists out without a Python object per element when asked."""
 from __future__ import annotations
 
 import array
+import pickle
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -149,6 +150,9 @@ def test_an_array_is_a_list_of_its_rows(reference: bool) -> None:
         nested.f(np.array(5, dtype=np.int16))
     with pytest.raises(OverflowError, match=r"^f\(\): x\[1\]\[0\]: expected s16"):
         nested.f(np.array([[1], [1 << 20]], dtype=np.int64))
+    # A buffer that can't be iterated has no rows.
+    with pytest.raises(TypeError, match=r"^f\(\): x: expected list<string> .*got <pickle.PickleBuffer object"):
+        texts.f(pickle.PickleBuffer(b"ab"))
 
 
 @pytest.mark.parametrize("wit", NUMBER_TYPES)

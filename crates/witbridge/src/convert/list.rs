@@ -91,10 +91,12 @@ impl ListConverter {
         }
         let Ok(seq) = obj.downcast::<PySequence>() else {
             // A numpy array is no `Sequence`, but an array of one dimension
-            // or more is one of its rows (a 2-D array a list of lists), and
-            // iterating it, unlike an iterator, consumes nothing.
-            if Buffer::get(obj).is_some_and(|buffer| buffer.ndim() > 0) {
-                let rows = obj.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+            // or more is a sequence of its rows (a 2-D array a list of
+            // lists), and iterating it, unlike an iterator, consumes nothing.
+            if Buffer::get(obj).is_some_and(|buffer| buffer.ndim() > 0)
+                && let Ok(rows) = obj.try_iter()
+            {
+                let rows = rows.collect::<PyResult<Vec<_>>>()?;
                 return self.items(rows.len(), rows.into_iter(), cx, begin, item);
             }
             return Err(ConvError::wrong_type(&self.expected, obj));
