@@ -13,7 +13,7 @@ import struct
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import witbridge
@@ -180,7 +180,10 @@ def test_f32_exact_values_roundtrip(values: Ns, x: float) -> None:
     | st.integers(-(2**130), 2**130)
     | st.integers(-(2**64), 2**64)
     | st.sampled_from([2**128 - 2**103, 2**128 - 2**103 - 1, 2**60 + 2**36 + 1, 2**24 + 1])
+    # Past i128 on the negative side, and the negative edge of f32.
+    | st.sampled_from([-(2**127) - 1, -(2**128 - 2**103), -(2**128 - 2**103 - 1), -(2**128)])
 )
+@example(x=-(2**127) - 1)  # past i128, yet a finite f32: was refused as an overflow
 def test_f32_rounds_like_struct(values: Ns, x: float) -> None:
     try:
         expected = to_f32(x)

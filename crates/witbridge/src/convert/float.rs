@@ -46,7 +46,7 @@ impl FloatConverter {
                 // twice and can miss the nearest f32 (2**60 + 2**36 + 1).
                 let single = match obj.extract::<i128>() {
                     Ok(i) => i as f32,
-                    Err(_) => obj.extract::<u128>().map_or(f32::INFINITY, |u| u as f32),
+                    Err(_) => big_int_to_f32(obj),
                 };
                 return self.single_or_overflow(single, true, obj);
             }
@@ -127,4 +127,20 @@ impl FloatConverter {
     ) -> Result<Bound<'py, PyAny>, Fault> {
         Ok(self.object(py, src.word()?))
     }
+}
+
+/// An int past `i128`, rounded once to an f32: its magnitude as a `u128`
+/// (every finite f32 is below 2**128), then its sign; infinite when even
+/// the magnitude is too large.
+fn big_int_to_f32(obj: &Bound<'_, PyAny>) -> f32 {
+    let negative = obj.lt(0).unwrap_or(false);
+    let magnitude = if negative {
+        obj.neg().ok()
+    } else {
+        Some(obj.clone())
+    };
+    let single = magnitude
+        .and_then(|m| m.extract::<u128>().ok())
+        .map_or(f32::INFINITY, |u| u as f32);
+    if negative { -single } else { single }
 }
