@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 
 import witbridge
@@ -278,6 +279,16 @@ def test_long_values_are_cut_short_in_messages(values: Ns) -> None:
     assert message.startswith("echo_char(): x: expected char (a str of length 1), got str 'xxxx")
     assert message.endswith("...")
     assert len(message) < 200
+
+
+def test_a_repr_of_several_lines_is_one_line_in_messages(values: Ns) -> None:
+    class Grid:
+        def __repr__(self) -> str:
+            return "Grid([[1, 2],\n      [3, 4]])\n"
+
+    message = message_of(TypeError, lambda: values.echo_u32(Grid()))
+    assert message.endswith("got Grid Grid([[1, 2], [3, 4]])")
+    assert "\n" not in message_of(TypeError, lambda: values.echo_u32(np.zeros((3, 3))))
 
 
 def test_huge_ints_in_messages(values: Ns, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -161,6 +161,17 @@ pub fn describe(obj: &Bound<'_, PyAny>) -> String {
         .repr()
         .map(|r| r.to_string())
         .unwrap_or_else(|_| "<unprintable>".to_owned());
+    // A repr of several lines (a 2-D numpy array's) goes on one: a message
+    // is one line in a log. A `str`'s repr has no newline to lose.
+    let repr = if repr.contains('\n') {
+        let lines = repr
+            .split('\n')
+            .map(str::trim)
+            .filter(|line| !line.is_empty());
+        lines.collect::<Vec<_>>().join(" ")
+    } else {
+        repr
+    };
     let repr = if repr.chars().count() > LIMIT {
         let cut: String = repr.chars().take(LIMIT).collect();
         format!("{cut}...")
