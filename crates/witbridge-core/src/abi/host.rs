@@ -127,6 +127,28 @@ fn mismatch(function: &str, what: String) -> wasmtime::Error {
     ))
 }
 
+/// Checks that `ty`, a function's parameters or results (`what`), passes
+/// as `n` flat values (at most `max`), or spills (`n` is 0): the shape a
+/// host function was defined with. Every type is checked at its first call.
+fn check_flat_shape(
+    ty: &InterfaceType,
+    types: &InstanceType<'_>,
+    n: usize,
+    max: usize,
+    what: &str,
+) -> wasmtime::Result<()> {
+    let InterfaceType::Tuple(i) = ty else {
+        return Err(internal(format!("{what} that are not a tuple")));
+    };
+    match types.types[*i].abi.flat_count(max) {
+        Some(real) if real == n => Ok(()),
+        None if n == 0 => Ok(()),
+        real => Err(internal(format!(
+            "a host function defined for {n} flat {what} imported with {real:?}"
+        ))),
+    }
+}
+
 /// The arguments of a host function with `N` flat parameters.
 pub struct HostArgs<const N: usize>(HostCall);
 
@@ -139,16 +161,7 @@ unsafe impl<const N: usize> ComponentType for HostArgs<N> {
     const ABI: CanonicalAbiInfo = CanonicalAbiInfo::ZERO;
 
     fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
-        let InterfaceType::Tuple(i) = ty else {
-            return Err(internal("parameters that are not a tuple"));
-        };
-        match types.types[*i].abi.flat_count(MAX_FLAT_PARAMS) {
-            Some(n) if n == N => Ok(()),
-            None if N == 0 => Ok(()),
-            real => Err(internal(format!(
-                "a host function defined for {N} flat parameters imported with {real:?}"
-            ))),
-        }
+        check_flat_shape(ty, types, N, MAX_FLAT_PARAMS, "parameters")
     }
 }
 
@@ -224,16 +237,7 @@ unsafe impl<const N: usize> ComponentType for HostResults<N> {
     const ABI: CanonicalAbiInfo = CanonicalAbiInfo::ZERO;
 
     fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
-        let InterfaceType::Tuple(i) = ty else {
-            return Err(internal("results that are not a tuple"));
-        };
-        match types.types[*i].abi.flat_count(MAX_FLAT_RESULTS) {
-            Some(n) if n == N => Ok(()),
-            None if N == 0 => Ok(()),
-            real => Err(internal(format!(
-                "a host function defined for {N} flat results imported with {real:?}"
-            ))),
-        }
+        check_flat_shape(ty, types, N, MAX_FLAT_RESULTS, "results")
     }
 }
 
