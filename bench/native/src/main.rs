@@ -235,6 +235,39 @@ fn wanted(options: &Options, case: &str) -> bool {
     options.only.as_deref().is_none_or(|only| only == case)
 }
 
+/// The instance of the values fixture, for the cases that echo a list.
+struct Values<'r> {
+    store: &'r mut Store<()>,
+    component: &'r Component,
+    instance: &'r Instance,
+    options: &'r Options,
+}
+
+impl Values<'_> {
+    /// Checks that `func` hands `items` back unchanged, then times it as
+    /// `case`.
+    fn echo_list<T>(&mut self, case: &str, func: &str, items: &[T]) -> Result<Measurement>
+    where
+        T: ComponentType + Lower + Lift + PartialEq,
+    {
+        let f: TypedFunc<(&[T],), (Vec<T>,)> = typed(
+            self.store,
+            self.component,
+            self.instance,
+            VALUES_INTERFACE,
+            func,
+        )?;
+        ensure!(
+            f.call(&mut *self.store, (items,))?.0 == items,
+            "{func} changed its input"
+        );
+        measure(case, self.options, self.store, |s| {
+            black_box(f.call(s, (black_box(items),))?);
+            Ok(())
+        })
+    }
+}
+
 fn main() -> Result<()> {
     let options = parse_options()?;
     let engine = Engine::default();
@@ -324,82 +357,32 @@ fn main() -> Result<()> {
         })?);
     }
 
+    let mut values = Values {
+        store: &mut store,
+        component: &component,
+        instance: &instance,
+        options: &options,
+    };
     if wanted(&options, "echo_bytes") {
-        let f: TypedFunc<(&[u8],), (Vec<u8>,)> = typed(
-            &mut store,
-            &component,
-            &instance,
-            VALUES_INTERFACE,
-            "echo-bytes",
-        )?;
         let bytes: Vec<u8> = (0..BIG).map(|i| i as u8).collect();
-        ensure!(
-            f.call(&mut store, (&bytes,))?.0 == bytes,
-            "echo-bytes changed its input"
-        );
-        results.push(measure("echo_bytes", &options, &mut store, |s| {
-            black_box(f.call(s, (black_box(bytes.as_slice()),))?);
-            Ok(())
-        })?);
+        results.push(values.echo_list("echo_bytes", "echo-bytes", &bytes)?);
     }
 
     if wanted(&options, "echo_u32s") {
-        let f: TypedFunc<(&[u32],), (Vec<u32>,)> = typed(
-            &mut store,
-            &component,
-            &instance,
-            VALUES_INTERFACE,
-            "echo-u32s",
-        )?;
         let items: Vec<u32> = (0..LIST_LEN as u32).collect();
-        ensure!(
-            f.call(&mut store, (&items,))?.0 == items,
-            "echo-u32s changed its input"
-        );
-        results.push(measure("echo_u32s", &options, &mut store, |s| {
-            black_box(f.call(s, (black_box(items.as_slice()),))?);
-            Ok(())
-        })?);
+        results.push(values.echo_list("echo_u32s", "echo-u32s", &items)?);
     }
 
     if wanted(&options, "echo_f64s") {
-        let f: TypedFunc<(&[f64],), (Vec<f64>,)> = typed(
-            &mut store,
-            &component,
-            &instance,
-            VALUES_INTERFACE,
-            "echo-f64s",
-        )?;
         let items: Vec<f64> = (0..LIST_LEN).map(|i| i as f64 * 0.5).collect();
-        ensure!(
-            f.call(&mut store, (&items,))?.0 == items,
-            "echo-f64s changed its input"
-        );
-        results.push(measure("echo_f64s", &options, &mut store, |s| {
-            black_box(f.call(s, (black_box(items.as_slice()),))?);
-            Ok(())
-        })?);
+        results.push(values.echo_list("echo_f64s", "echo-f64s", &items)?);
     }
 
     if wanted(&options, "echo_points") {
-        let f: TypedFunc<(&[ValuesPoint],), (Vec<ValuesPoint>,)> = typed(
-            &mut store,
-            &component,
-            &instance,
-            VALUES_INTERFACE,
-            "echo-points",
-        )?;
         let points: Vec<ValuesPoint> = (0..POINTS as i32)
             .map(|i| ValuesPoint { x: i, y: -i })
             .collect();
-        ensure!(
-            f.call(&mut store, (&points,))?.0 == points,
-            "echo-points changed its input"
-        );
-        results.push(measure("echo_points", &options, &mut store, |s| {
-            black_box(f.call(s, (black_box(points.as_slice()),))?);
-            Ok(())
-        })?);
+        results.push(values.echo_list("echo_points", "echo-points", &points)?);
     }
 
     // One case per size, for bench/bench_bulk.py, and only when asked for.
