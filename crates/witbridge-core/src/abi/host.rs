@@ -129,7 +129,8 @@ fn mismatch(function: &str, what: String) -> wasmtime::Error {
 
 /// Checks that `ty`, a function's parameters or results (`what`), passes
 /// as `n` flat values (at most `max`), or spills (`n` is 0): the shape a
-/// host function was defined with. Every type is checked at its first call.
+/// host function was defined with. The types themselves are checked at
+/// the function's first call (see [`define`]).
 fn check_flat_shape(
     ty: &InterfaceType,
     types: &InstanceType<'_>,
