@@ -75,9 +75,8 @@ def test_buffers_of_the_element_type_are_accepted(wit: str) -> None:
     strided = np.array([v for v in values for _ in range(2)], dtype=dtype)[::2]
     assert same_numbers(inst.f(strided), expected)
     # A big-endian array is not the guest's layout: its items are read one by one
-    # (numpy's integer scalars are ints to Python; its float32 is no float).
-    if not wit.startswith("f"):
-        assert same_numbers(inst.f(np.array(values, dtype=np.dtype(dtype).newbyteorder(">"))), expected)
+    # (numpy's integers have `__index__`; its floating types are `numbers.Real`).
+    assert same_numbers(inst.f(np.array(values, dtype=np.dtype(dtype).newbyteorder(">"))), expected)
 
 
 def test_a_buffer_of_another_type_is_checked_item_by_item() -> None:
@@ -93,6 +92,26 @@ def test_a_buffer_of_another_type_is_checked_item_by_item() -> None:
     assert inst.f(array.array("Q", [7])) == [7]
     with pytest.raises(OverflowError, match=r"x\[0\]"):
         inst.f(array.array("Q", [2**40]))
+
+
+@ABIS
+def test_numpy_scalars_are_numbers(reference: bool) -> None:
+    # numpy's integers have `__index__`; its floating types are `numbers.Real`
+    # (its float64 is a Python float, its float32 and float16 are not).
+    single = echo("func(x: f32) -> f32", reference=reference)
+    double = echo("func(x: f64) -> f64", reference=reference)
+    assert single.f(np.float32(1.5)) == 1.5
+    assert double.f(np.float16(0.5)) == 0.5
+    assert double.f(np.int64(-3)) == -3.0
+    # An integer is rounded to f32 once, whatever its type.
+    assert single.f(np.int64(2**60 + 2**36 + 1)) == 2.0**60 + 2.0**37
+    with pytest.raises(TypeError, match=r"^f\(\): x: expected f64 \(a float\), got bool"):
+        double.f(np.bool_(True))
+    with pytest.raises(TypeError, match=r"^f\(\): x: expected f64 \(a float\), got ndarray"):
+        double.f(np.array([1.5]))
+    # A float32 array for a list<f64> is read item by item, exactly.
+    doubles = echo("func(x: list<f64>) -> list<f64>", reference=reference)
+    assert doubles.f(np.array([0.1, -2.5], dtype=np.float32)) == [float(np.float32(0.1)), -2.5]
 
 
 @ABIS
@@ -142,6 +161,13 @@ def test_an_array_is_a_list_of_its_rows(reference: bool) -> None:
     ]
     texts = echo("func(x: list<string>) -> list<string>", reference=reference)
     assert texts.f(np.array(["ab", "c"])) == ["ab", "c"]
+    # A list<u8> too: an array of another integer type is its numbers.
+    data = echo("func(x: list<u8>) -> list<u8>", reference=reference)
+    assert data.f(np.array([1, 255], dtype=np.int64)) == b"\x01\xff"
+    with pytest.raises(OverflowError, match=r"^f\(\): x\[1\]: expected u8 \(0\.\.255\), got -1$"):
+        data.f(np.array([1, -1], dtype=np.int64))
+    with pytest.raises(TypeError, match=r"^f\(\): x\[0\]: expected u8 .*got bool"):
+        data.f(np.array([True]))
     # A row that is no list is refused at its index, and an array of no
     # dimensions is one number, not a list.
     with pytest.raises(TypeError, match=r"^f\(\): x\[0\]: expected list<s16> .*no dimensions: one number"):

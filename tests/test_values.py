@@ -11,6 +11,8 @@ from __future__ import annotations
 import array
 import copy
 import dataclasses
+import decimal
+import fractions
 import gc
 import math
 import struct
@@ -187,7 +189,39 @@ def test_float_refuses_ints_too_big_for_any_float(values: Ns) -> None:
 
 
 @pytest.mark.parametrize("kind", ["f32", "f64"])
-@pytest.mark.parametrize("bad", [True, False, "1.0", None, Index(3)])
+def test_float_accepts_integers_and_reals(values: Ns, kind: str) -> None:
+    echo = getattr(values, f"echo_{kind}")
+    # An integer by `__index__`, as the integer types take it, rounded once.
+    assert echo(Index(3)) == 3.0
+    assert type(echo(Index(3))) is float
+    # Any other `numbers.Real`, as `float()` reads it.
+    assert echo(fractions.Fraction(1, 4)) == 0.25
+    third = echo(fractions.Fraction(1, 3))
+    assert third == (f32(1 / 3) if kind == "f32" else 1 / 3)
+
+
+def test_f32_rounds_index_integers_once(values: Ns) -> None:
+    assert values.echo_f32(Index(2**60 + 2**36 + 1)) == 2.0**60 + 2.0**37
+
+
+def test_float_refuses_reals_too_big(values: Ns) -> None:
+    huge = fractions.Fraction(10**400, 3)
+    too_large = r"^echo_f64\(\): x: expected f64, got Fraction.* \(too large for a float\)$"
+    with pytest.raises(OverflowError, match=too_large):
+        values.echo_f64(huge)
+    with pytest.raises(OverflowError, match=r"^echo_f32\(\): x: expected f32 \(at most 3\.4028235e38 in magnitude\)"):
+        values.echo_f32(fractions.Fraction(10**39))
+
+
+class FloatLike:
+    """Has ``__float__`` but is no ``numbers.Real``."""
+
+    def __float__(self) -> float:
+        return 1.0
+
+
+@pytest.mark.parametrize("kind", ["f32", "f64"])
+@pytest.mark.parametrize("bad", [True, False, "1.0", None, decimal.Decimal("1.5"), FloatLike(), 1j])
 def test_float_refuses_bool_and_others(values: Ns, kind: str, bad: object) -> None:
     with pytest.raises(TypeError, match=rf"^echo_{kind}\(\): x: expected {kind} \(a float\), got "):
         getattr(values, f"echo_{kind}")(bad)

@@ -18,6 +18,8 @@ the instance, on which a world's classes are attributes.
 
 from __future__ import annotations
 
+import decimal
+import fractions
 import functools
 import math
 import operator
@@ -134,14 +136,27 @@ class Float(WitType):
         return ch.float32() if self.bits == 32 else ch.float64()
 
     def spell(self, ch: Choices, value: Any, cls: Classes) -> object:
-        # An int is accepted for a float; it must be exact, and -0.0 has no int.
-        if math.isfinite(value) and value == int(value) and math.copysign(1.0, value) > 0 and boolean(ch):
+        # An integer (an int, or by __index__) and any numbers.Real are accepted
+        # for a float. Each spelling must be exact: -0.0 has no int nor Fraction,
+        # NaN and the infinities have neither.
+        if not math.isfinite(value) or (value == 0 and math.copysign(1.0, value) < 0):
+            return value
+        integral = value == int(value)
+        spelling = ch.integer(0, 3)
+        if spelling == 1 and integral:
             return int(value)
+        if spelling == 2 and integral:
+            return IndexOnly(int(value))
+        if spelling == 3:
+            return fractions.Fraction(value)
         return value
 
     def wrong(self, ch: Choices, cls: Classes) -> object:
-        too_big = (1e300, 2**128) if self.bits == 32 else (10**400,)
-        return pick(ch, ("1.0", None, True, 1j, *too_big))
+        if self.bits == 32:
+            too_big: tuple[object, ...] = (1e300, 2**128, fractions.Fraction(2**128))
+        else:
+            too_big = (10**400, fractions.Fraction(10**400))
+        return pick(ch, ("1.0", None, True, 1j, decimal.Decimal("1.5"), *too_big))
 
 
 @dataclass(eq=False)

@@ -129,6 +129,20 @@ impl Buffer {
     }
 }
 
+/// The rows of `obj` if it is an array of one dimension or more that is no
+/// `Sequence` (a numpy array is none): a 1-D array is a sequence of its
+/// numbers, a 2-D one a list of lists. Iterating an array, unlike an
+/// iterator, consumes nothing, so such an array is taken as the sequence
+/// it is. `None` for anything else.
+pub fn array_rows<'py>(obj: &Bound<'py, PyAny>) -> Option<PyResult<Vec<Bound<'py, PyAny>>>> {
+    let dimensions = Buffer::get(obj)?.ndim();
+    if dimensions == 0 {
+        return None;
+    }
+    let rows = obj.try_iter().ok()?;
+    Some(rows.collect())
+}
+
 impl Drop for Buffer {
     fn drop(&mut self) {
         // Releasing calls into the exporter, which needs the GIL; a tape may

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PySequence, PyString};
 use witbridge_core::abi::TapeReader;
 
-use super::buffer::{Buffer, Number};
+use super::buffer::{Buffer, Number, array_rows};
 use super::error::{ConvError, sequence_item};
 use super::int::{IntConverter, IntKind};
 use super::{Fault, Mat, Prep};
@@ -35,17 +35,25 @@ impl BytesConverter {
                 return Ok(());
             }
         }
-        let Ok(seq) = obj.downcast::<PySequence>() else {
-            return Err(ConvError::wrong_type(EXPECTED, obj));
-        };
+        // Anything else that is a sequence of ints (an `array('I')`, a
+        // numpy array of another type), checked one by one.
         let item = IntConverter::new(IntKind::U8);
-        let len = seq.len()?;
+        let byte = |i: usize, value: &Bound<'_, PyAny>| {
+            item.word(value).map(|b| b as u8).map_err(|e| e.at_index(i))
+        };
         let start = cx.tape.arena().len();
-        for i in 0..len {
-            let byte = item
-                .word(&sequence_item(seq, i, EXPECTED)?)
-                .map_err(|e| e.at_index(i))?;
-            cx.tape.arena().push(byte as u8);
+        if let Ok(seq) = obj.downcast::<PySequence>() {
+            for i in 0..seq.len()? {
+                let b = byte(i, &sequence_item(seq, i, EXPECTED)?)?;
+                cx.tape.arena().push(b);
+            }
+        } else if let Some(rows) = array_rows(obj) {
+            for (i, row) in rows?.iter().enumerate() {
+                let b = byte(i, row)?;
+                cx.tape.arena().push(b);
+            }
+        } else {
+            return Err(ConvError::wrong_type(EXPECTED, obj));
         }
         cx.tape.push_arena_run(start, None);
         Ok(())

@@ -179,29 +179,26 @@ impl IntConverter {
     /// An `int` (not a `bool`), or any object with `__index__` such as a numpy
     /// integer.
     fn as_int<'py>(&self, obj: &Bound<'py, PyAny>) -> Result<Bound<'py, PyInt>, ConvError> {
-        if let Ok(int) = obj.downcast::<PyInt>() {
-            if !obj.is_instance_of::<PyBool>() {
-                return Ok(int.clone());
-            }
-        } else if obj
-            .hasattr(pyo3::intern!(obj.py(), "__index__"))
-            .unwrap_or(false)
-        {
-            // `__index__` raising TypeError says "I am no integer" (a numpy
-            // array of several elements does): a refusal, with its place in
-            // the value; anything else it raises is the caller's to see.
-            let py = obj.py();
-            let index = match obj.call_method0(pyo3::intern!(py, "__index__")) {
-                Err(err) if err.is_instance_of::<PyTypeError>(py) => {
-                    return Err(ConvError::wrong_type(self.expected, obj));
-                }
-                index => index?,
-            };
-            if let Ok(int) = index.downcast_into::<PyInt>() {
-                return Ok(int);
-            }
-        }
-        Err(ConvError::wrong_type(self.expected, obj))
+        index_of(obj)?.ok_or_else(|| ConvError::wrong_type(self.expected, obj))
+    }
+}
+
+/// `obj` as an `int`, if it is one (but not a `bool`) or has an
+/// `__index__` that gives one (numpy's integers, a 0-d integer array);
+/// `None` if it is no integer. `__index__` raising `TypeError` says "I am no
+/// integer" (a numpy array of several elements does); anything else it
+/// raises is the caller's to see.
+pub fn index_of<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyInt>>> {
+    if let Ok(int) = obj.downcast::<PyInt>() {
+        return Ok((!obj.is_instance_of::<PyBool>()).then(|| int.clone()));
+    }
+    let py = obj.py();
+    if !obj.hasattr(pyo3::intern!(py, "__index__")).unwrap_or(false) {
+        return Ok(None);
+    }
+    match obj.call_method0(pyo3::intern!(py, "__index__")) {
+        Err(err) if err.is_instance_of::<PyTypeError>(py) => Ok(None),
+        index => Ok(index?.downcast_into::<PyInt>().ok()),
     }
 }
 

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PySequence, PyString, PyTuple};
 use witbridge_core::abi::TapeReader;
 
-use super::buffer::Buffer;
+use super::buffer::array_rows;
 use super::error::{ConvError, sequence_item};
 use super::{Converter, Fault, ListMode, Mat, NumericRecord, Prep};
 
@@ -90,13 +90,8 @@ impl ListConverter {
             return Err(ConvError::wrong_type(&self.expected, obj));
         }
         let Ok(seq) = obj.downcast::<PySequence>() else {
-            // A numpy array is no `Sequence`, but an array of one dimension
-            // or more is a sequence of its rows (a 2-D array a list of
-            // lists), and iterating it, unlike an iterator, consumes nothing.
-            if Buffer::get(obj).is_some_and(|buffer| buffer.ndim() > 0)
-                && let Ok(rows) = obj.try_iter()
-            {
-                let rows = rows.collect::<PyResult<Vec<_>>>()?;
+            if let Some(rows) = array_rows(obj) {
+                let rows = rows?;
                 return self.items(rows.len(), rows.into_iter(), cx, begin, item);
             }
             return Err(ConvError::wrong_type(&self.expected, obj));
