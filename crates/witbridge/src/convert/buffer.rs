@@ -134,6 +134,7 @@ impl Buffer {
 /// numbers, a 2-D one a list of lists. Iterating an array, unlike an
 /// iterator, consumes nothing, so such an array is taken as the sequence
 /// it is. `None` for anything else.
+#[cold]
 pub fn array_rows<'py>(obj: &Bound<'py, PyAny>) -> Option<PyResult<Vec<Bound<'py, PyAny>>>> {
     let dimensions = Buffer::get(obj)?.ndim();
     if dimensions == 0 {
