@@ -32,6 +32,14 @@ fn escape(name: String) -> String {
     }
 }
 
+/// A function's full WIT name: `iface#name`, or `name` at the root.
+pub fn qualified(interface: Option<&str>, name: &str) -> String {
+    match interface {
+        Some(iface) => format!("{iface}#{name}"),
+        None => name.to_owned(),
+    }
+}
+
 /// `count-symbols` -> `count_symbols`; `type` -> `type_`.
 pub fn snake(wit_name: &str) -> String {
     escape(
@@ -124,6 +132,15 @@ fn compatibility_track(version: &str) -> Option<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qualifies_function_names() {
+        assert_eq!(
+            qualified(Some("xyz:machine/machine-interface"), "count-symbols"),
+            "xyz:machine/machine-interface#count-symbols"
+        );
+        assert_eq!(qualified(None, "greet"), "greet");
+    }
 
     #[test]
     fn converts_case() {

@@ -211,10 +211,16 @@ impl Component {
         let func = self.exported_function(interface, name).ok_or_else(|| {
             pyo3::exceptions::PyAttributeError::new_err(format!(
                 "the component exports no function {}",
-                qualified(interface, name)
+                names::qualified(interface, name)
             ))
         })?;
-        let sig = Arc::new(Signature::compile(py, self, interface, func)?);
+        let sig = Arc::new(Signature::compile(
+            py,
+            &self.desc,
+            &self.classes,
+            interface,
+            func,
+        )?);
         let mut table = self.signatures.lock().unwrap_or_else(|p| p.into_inner());
         Ok(table.entry(key).or_insert(sig).clone())
     }
@@ -254,14 +260,6 @@ impl Component {
             }
         }
         Ok(dict)
-    }
-}
-
-/// `iface#name`, or `name` for a root function.
-pub fn qualified(interface: Option<&str>, name: &str) -> String {
-    match interface {
-        Some(iface) => format!("{iface}#{name}"),
-        None => name.to_owned(),
     }
 }
 

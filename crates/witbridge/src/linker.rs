@@ -668,7 +668,8 @@ impl Linker {
         for import in plan.functions {
             let sig = Arc::new(Signature::compile(
                 py,
-                comp,
+                &comp.desc,
+                &comp.classes,
                 import.interface.as_deref(),
                 import.func,
             )?);

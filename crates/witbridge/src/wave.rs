@@ -18,7 +18,7 @@ use witbridge_core::wave;
 use witbridge_core::wit_parser::{Type, TypeDefKind};
 
 use crate::classes::TypeClass;
-use crate::component::{Component, qualified};
+use crate::component::Component;
 use crate::pyclasses;
 
 fn value_error(message: impl Into<String>) -> PyErr {
@@ -62,7 +62,7 @@ fn _wave_result(
     let function = comp.exported_function(interface, name).ok_or_else(|| {
         value_error(format!(
             "the component exports no function {}",
-            qualified(interface, name)
+            names::qualified(interface, name)
         ))
     })?;
     let types = wave::func_type(&comp.desc, function).map_err(|e| value_error(e.0))?;

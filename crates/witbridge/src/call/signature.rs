@@ -7,11 +7,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 use witbridge_core::abi::TapeReader;
 use witbridge_core::abi::typecheck::WitTypes;
+use witbridge_core::describe::Description;
 use witbridge_core::names;
 use witbridge_core::wit_parser::{Function as WitFunction, Type, TypeDefKind};
 use witbridge_core::wit_text;
 
-use crate::component::{Component, qualified};
+use crate::classes::TypeClasses;
 use crate::convert::build::Builder;
 use crate::convert::{ConvError, Converter, Fault, Mat, Prep, ResultConverter};
 use crate::pyclasses;
@@ -87,16 +88,19 @@ pub struct Signature {
 }
 
 impl Signature {
+    /// Compiles `func` of `interface` (None at the root) of the world
+    /// `desc` describes, whose named types are the classes `classes`.
     pub fn compile(
         py: Python<'_>,
-        component: &Component,
+        desc: &Arc<Description>,
+        classes: &TypeClasses,
         interface: Option<&str>,
         func: &WitFunction,
     ) -> PyResult<Self> {
         let builder = Builder {
             py,
-            desc: &component.desc,
-            classes: &component.classes,
+            desc: desc.as_ref(),
+            classes,
         };
         let params = func
             .params
@@ -107,13 +111,13 @@ impl Signature {
                     key: PyString::intern(py, &name).unbind(),
                     name,
                     conv: builder.build(&p.ty)?,
-                    wit_type: wit_text::type_expr(&component.desc.resolve, &p.ty),
+                    wit_type: wit_text::type_expr(&desc.resolve, &p.ty),
                 })
             })
             .collect::<PyResult<Vec<_>>>()?;
-        let returns = match func.result.map(|t| component.desc.unalias(t)) {
+        let returns = match func.result.map(|t| desc.unalias(t)) {
             None => Returns::Nothing,
-            Some(Type::Id(id)) => match &component.desc.resolve.types[id].kind {
+            Some(Type::Id(id)) => match &desc.resolve.types[id].kind {
                 TypeDefKind::Result(r) => Returns::Fallible(
                     r.ok.as_ref()
                         .map(|t| builder.build(t).map(Box::new))
@@ -138,14 +142,14 @@ impl Signature {
             };
         Ok(Signature {
             name: names::snake(func.item_name()),
-            qualified: qualified(interface, &func.name),
-            wit: wit_text::signature(&component.desc.resolve, func),
+            qualified: names::qualified(interface, &func.name),
+            wit: wit_text::signature(&desc.resolve, func),
             result_wit: func
                 .result
-                .map(|ty| wit_text::type_expr(&component.desc.resolve, &ty)),
-            structure: wit_text::func_structure(&component.desc.resolve, func),
+                .map(|ty| wit_text::type_expr(&desc.resolve, &ty)),
+            structure: wit_text::func_structure(&desc.resolve, func),
             doc: func.docs.contents.clone(),
-            types: Arc::new(WitTypes::of(component.desc.clone(), func)),
+            types: Arc::new(WitTypes::of(desc.clone(), func)),
             has_handles,
             params,
             returns,
