@@ -6,6 +6,7 @@ use wasmtime::component::Component;
 use crate::artifact::CompileCache;
 use crate::describe::Description;
 use crate::error::LoadError;
+use crate::fork::PerProcess;
 use crate::load::{WitSource, describe};
 
 /// Compiles `bytes` (a component, as [`crate::load::component_bytes`]
@@ -31,13 +32,32 @@ pub fn compile(
         };
         return Ok((component, desc));
     }
-    let component = Component::new(engine, bytes).map_err(|e| compile_error(&e))?;
+    let component = match compile_pool() {
+        Some(pool) => pool.install(|| Component::new(engine, bytes)),
+        None => Component::new(engine, bytes),
+    }
+    .map_err(|e| compile_error(&e))?;
     let desc = describe(bytes, wit)?;
     if let (Some(cache), Some(key)) = (cache, &key) {
         // A cache that can't be written only costs the next load its speed.
         let _ = cache.put(key, &component, &desc);
     }
     Ok((component, desc))
+}
+
+/// The threads wasmtime compiles on: this process's own pool, rather than
+/// rayon's global one, which a forked process would inherit without its
+/// threads (see [`crate::fork`]). `None` when no thread could be started:
+/// then the global pool serves, as it would without witbridge.
+fn compile_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: PerProcess<Option<rayon::ThreadPool>> = PerProcess::new();
+    POOL.get(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("witbridge-compile-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
 }
 
 /// Why wasmtime refused the bytes. A component that uses a component-model

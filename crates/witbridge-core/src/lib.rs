@@ -15,6 +15,7 @@
 //! - [`engine`]: the wasmtime engine configuration witbridge uses;
 //! - [`artifact`]: precompiled components and the compile cache;
 //! - [`limits`], [`ticker`]: sandbox limits, timeouts and interruption;
+//! - [`fork`]: helper threads that a forked process starts anew;
 //! - [`wasi`]: which WASI interfaces the host provides;
 //! - [`stderr_tail`]: the end of a guest's stderr during a call, for its trap;
 //! - [`echo`]: guests that hand each call back to the host, the round-trip
@@ -39,6 +40,7 @@ pub mod describe;
 pub mod echo;
 pub mod engine;
 pub mod error;
+pub mod fork;
 pub mod gil_policy;
 pub mod inspect;
 pub mod limits;

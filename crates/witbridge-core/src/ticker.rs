@@ -5,12 +5,16 @@
 //! it passes a store's deadline, the store's callback decides whether the
 //! guest goes on. The ticker only ticks while at least one call is inside a
 //! guest and parks itself after a second without calls, so a program that
-//! isn't calling wasm pays for no wake-ups at all.
+//! isn't calling wasm pays for no wake-ups at all. A process forked from one
+//! with a ticker starts its own thread at its first call (see
+//! [`crate::fork`]).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::thread::{self, Thread};
 use std::time::Duration;
+
+use crate::fork::{self, PerProcess};
 
 /// How often the epoch advances: the resolution of timeouts and how soon
 /// Ctrl-C is noticed.
@@ -29,7 +33,8 @@ struct Shared {
 /// Advances one engine's epoch while calls are running.
 pub struct Ticker {
     shared: Arc<Shared>,
-    thread: OnceLock<Thread>,
+    /// The ticking thread of this process.
+    thread: PerProcess<Thread>,
 }
 
 /// Held for the duration of one call; see [`Ticker::enter`].
@@ -38,13 +43,14 @@ pub struct Running<'a>(&'a Ticker);
 impl Ticker {
     /// A ticker for `engine`; its thread starts with the first call.
     pub fn new(engine: wasmtime::Engine) -> Self {
+        fork::watch();
         Ticker {
             shared: Arc::new(Shared {
                 engine,
                 active: AtomicUsize::new(0),
                 stop: AtomicBool::new(false),
             }),
-            thread: OnceLock::new(),
+            thread: PerProcess::new(),
         }
     }
 
@@ -61,16 +67,21 @@ impl Ticker {
     /// both): the count is updated with a plain load and store, which two
     /// threads doing at once would get wrong.
     pub unsafe fn enter(&self) -> Running<'_> {
+        // Started first (once per process), as it may reset the count.
+        let thread = self.thread();
         let active = self.shared.active.load(Ordering::Acquire);
         self.shared.active.store(active + 1, Ordering::Release);
         if active == 0 {
-            self.thread().unpark();
+            thread.unpark();
         }
         Running(self)
     }
 
     fn thread(&self) -> &Thread {
-        self.thread.get_or_init(|| {
+        self.thread.get(|| {
+            // In a forked process, the calls counted were the parent's
+            // threads', which this process doesn't have.
+            self.shared.active.store(0, Ordering::Release);
             let shared = Arc::clone(&self.shared);
             thread::Builder::new()
                 .name("witbridge-epoch".into())
@@ -85,15 +96,20 @@ impl Ticker {
 impl Drop for Running<'_> {
     fn drop(&mut self) {
         // Under the same outside lock as `Ticker::enter`, by its contract.
+        // Saturating: a call that a forked process inherited half-done (a
+        // Python import that forked) ends after its count was reset.
         let active = &self.0.shared.active;
-        active.store(active.load(Ordering::Acquire) - 1, Ordering::Release);
+        active.store(
+            active.load(Ordering::Acquire).saturating_sub(1),
+            Ordering::Release,
+        );
     }
 }
 
 impl Drop for Ticker {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::Release);
-        if let Some(thread) = self.thread.get() {
+        if let Some(thread) = self.thread.current() {
             thread.unpark();
         }
     }

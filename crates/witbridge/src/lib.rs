@@ -42,6 +42,8 @@ fn snake_name(wit_name: &str) -> String {
 // are the ones the Python package calls, not those of the prebuilt .so.
 #[pymodule]
 pub fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Before any helper thread starts: a forked process replaces them.
+    witbridge_core::fork::watch();
     m.add_class::<engine::Engine>()?;
     m.add_class::<component::Component>()?;
     m.add_class::<linker::Linker>()?;

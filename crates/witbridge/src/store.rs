@@ -10,6 +10,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{Store, StoreContextMut, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use witbridge_core::abi::LoadOptions;
+use witbridge_core::fork;
 use witbridge_core::gil_policy::Gil;
 use witbridge_core::limits::{Limiter, ResourceLimits, TimedOut};
 use witbridge_core::ticker::Ticker;
@@ -171,6 +172,13 @@ pub fn in_guest<R: Send>(
     // SAFETY: the ticker is entered, and left, only here, with the GIL
     // held: the lock `Ticker::enter` asks for.
     let _running = ticker.map(|t| unsafe { t.enter() });
+    // In a forked process, WASI's blocking calls need a runtime with threads.
+    let _runtime = store
+        .data()
+        .wasi
+        .is_some()
+        .then(fork::wasi_runtime)
+        .flatten();
     match gil {
         Gil::Keep if ticker.is_some() => {
             store.data_mut().keeps_gil = true;
