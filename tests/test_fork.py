@@ -16,6 +16,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -132,6 +133,35 @@ def test_wasi_works_in_the_child(tmp_path: Path) -> None:
 
     assert in_child(use_wasi_in_child) == ("from the parent", "from the child")
     assert (tmp_path / "b.txt").read_text() == "from the child"
+
+
+def test_an_instance_busy_in_another_thread_at_the_fork_is_refused_not_waited_for() -> None:
+    busy = witbridge.load(BUSY, limits=witbridge.Limits(timeout=1))
+    started = threading.Event()
+
+    def spin() -> None:
+        started.set()
+        with pytest.raises(witbridge.Trap):
+            busy.spin()
+
+    thread = threading.Thread(target=spin)
+    thread.start()
+    started.wait()
+    time.sleep(0.2)  # the call is in the guest, with the instance locked
+
+    def call_in_child() -> str:
+        try:
+            busy.burn(1)
+        except witbridge.Error as err:
+            return str(err)
+        return "the call ran"
+
+    try:
+        message = in_child(call_in_child)
+    finally:
+        thread.join()
+    assert "this process was forked while another thread was in a call of this instance" in message
+    assert message.startswith("cannot call burn:")
 
 
 def count(text: str) -> int:

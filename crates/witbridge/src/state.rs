@@ -13,6 +13,12 @@
 //! instance it wants, what that thread waits for, who holds that, ...) and
 //! refuses if the chain comes back to itself. The chain is kept in
 //! [`WAITS`] only while threads wait: the uncontended path never sees it.
+//!
+//! A process forked while another thread was in a call inherits the lock
+//! held, by a thread it doesn't have: the call will never end there. A
+//! thread's token carries the process's fork generation (see
+//! `witbridge_core::fork`), so a lock held in an earlier generation is
+//! refused at once instead of waited for forever.
 
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
@@ -119,7 +125,18 @@ impl Locked {
                 Err(TryLockError::Poisoned(poisoned)) => break poisoned.into_inner(),
                 Err(TryLockError::WouldBlock) => {}
             }
-            if self.holder.load(Ordering::Acquire) == me {
+            let holder = self.holder.load(Ordering::Acquire);
+            if holder != 0 && generation_of(holder) != generation_of(me) {
+                return Err(pyclasses::new_err(
+                    pyclasses::error,
+                    format!(
+                        "cannot call {what}: this process was forked while another thread was \
+                         in a call of this instance, which can't end here; make a new instance \
+                         in this process"
+                    ),
+                ));
+            }
+            if holder == me {
                 return Err(pyclasses::new_err(
                     pyclasses::error,
                     format!(
@@ -247,7 +264,22 @@ thread_local! {
     static TOKEN: u8 = const { 0 };
 }
 
-/// A number unique to the current thread among live threads, never 0.
+/// Where a token's fork generation goes: above every bit of a user-space
+/// address (47 on x86_64, 48 on aarch64).
+const GENERATION_SHIFT: u32 = usize::BITS - 8;
+
+/// A number unique to the current thread among the live threads of all the
+/// processes forked from one another, never 0: the address of a
+/// thread-local (unique among a process's threads, but a child's forking
+/// thread has its parent's), with the fork generation in the top bits
+/// (modulo 256).
 pub fn thread_token() -> usize {
-    TOKEN.with(|t| t as *const u8 as usize)
+    let address = TOKEN.with(|t| t as *const u8 as usize);
+    let generation = (witbridge_core::fork::generation() & 0xff) as usize;
+    address ^ (generation << GENERATION_SHIFT)
+}
+
+/// The fork generation (modulo 256) of the process whose thread has `token`.
+fn generation_of(token: usize) -> usize {
+    token >> GENERATION_SHIFT
 }
