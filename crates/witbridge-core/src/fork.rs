@@ -20,15 +20,20 @@
 
 use std::marker::PhantomData;
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
 /// Forks since the process that first called [`watch`].
 static GENERATION: AtomicU32 = AtomicU32::new(0);
 
+/// The thread that forked this process (`pthread_self()`), 0 in the first.
+static FORKED_BY: AtomicU64 = AtomicU64::new(0);
+
 #[cfg(unix)]
 extern "C" fn forked() {
     // In the child, right after the fork: only async-signal-safe work here,
-    // which an atomic add is.
+    // which atomic stores and `pthread_self` are.
+    // SAFETY: always safe to call.
+    FORKED_BY.store(unsafe { libc::pthread_self() } as u64, Ordering::Relaxed);
     GENERATION.fetch_add(1, Ordering::Relaxed);
 }
 
@@ -54,6 +59,15 @@ pub fn watch() {
 #[inline]
 pub fn generation() -> u32 {
     GENERATION.load(Ordering::Relaxed)
+}
+
+/// The thread that forked this process, which is the only one it started
+/// with (`pthread_self()`); `None` in the process that first called [`watch`].
+pub fn forking_thread() -> Option<u64> {
+    match generation() {
+        0 => None,
+        _ => Some(FORKED_BY.load(Ordering::Relaxed)),
+    }
 }
 
 /// A value made at most once per process, such as a helper thread's handle

@@ -5,6 +5,7 @@
 //! converters between Python values and the canonical ABI's staged form
 //! (`convert`), and calls (`call`).
 
+mod attach;
 mod bindgen;
 mod call;
 mod classes;
@@ -44,6 +45,7 @@ fn snake_name(wit_name: &str) -> String {
 pub fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Before any helper thread starts: a forked process replaces them.
     witbridge_core::fork::watch();
+    attach::remember_main_thread(m.py())?;
     m.add_class::<engine::Engine>()?;
     m.add_class::<component::Component>()?;
     m.add_class::<linker::Linker>()?;

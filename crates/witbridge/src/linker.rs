@@ -645,7 +645,7 @@ impl Linker {
                 let Some(obj) = lock(&store.data().resources).remove(rep) else {
                     return Ok(());
                 };
-                Python::attach(|py| match finalize(py, obj) {
+                crate::attach::attach(|py| match finalize(py, obj) {
                     Ok(()) => Ok(()),
                     Err(raised) => {
                         store.data_mut().pending = Some(raised);

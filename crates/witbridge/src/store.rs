@@ -107,7 +107,7 @@ pub fn signal_raised() -> Option<PyErr> {
     if MAIN_THREAD.with(Cell::get) == Some(false) {
         return None;
     }
-    Python::attach(run_signal_handlers)
+    crate::attach::attach(run_signal_handlers)
 }
 
 /// Runs at each epoch tick while a guest runs (every `ticker::TICK`): ends
@@ -128,13 +128,13 @@ pub fn on_epoch(mut store: StoreContextMut<'_, Host>) -> wasmtime::Result<Update
     let maybe_main = MAIN_THREAD.with(Cell::get) != Some(false);
     let signalled = (keeps_gil || maybe_main)
         .then(|| {
-            Python::attach(|py| {
+            crate::attach::attach(|py| {
                 let raised = run_signal_handlers(py);
                 if keeps_gil && raised.is_none() {
                     // What Python's own loop does every switch interval: if
                     // another thread asked for the GIL, it gets it now, and
                     // this one waits its turn to take it back.
-                    py.detach(|| ());
+                    crate::attach::detach_for_guest(py, || ());
                 }
                 raised
             })
@@ -186,7 +186,7 @@ pub fn in_guest<R: Send>(
             store.data_mut().keeps_gil = false;
             outcome
         }
-        _ => py.detach(|| enter(store)),
+        _ => crate::attach::detach_for_guest(py, || enter(store)),
     }
 }
 

@@ -212,7 +212,7 @@ struct PyWriter(Py<PyAny>);
 
 impl PyWriter {
     fn write_now(&self, bytes: &[u8]) -> Result<(), String> {
-        Python::attach(|py| {
+        crate::attach::attach(|py| {
             self.0
                 .call1(py, (PyBytes::new(py, bytes),))
                 .map(drop)

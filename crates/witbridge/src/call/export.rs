@@ -190,7 +190,7 @@ impl Receive for Results<'_> {
             self.make(unsafe { Python::assume_attached() }, results)
         } else {
             // The call let go of the GIL while the guest ran.
-            Python::attach(|py| self.make(py, results))
+            crate::attach::attach(|py| self.make(py, results))
         }
     }
 }

@@ -99,7 +99,7 @@ impl HostFunction {
     ) -> wasmtime::Result<Tape> {
         // Takes the GIL back if the export call that entered the guest
         // released it; only a check if that call kept it.
-        let result = Python::attach(|py| match self.respond(py, args) {
+        let result = crate::attach::attach(|py| match self.respond(py, args) {
             Ok(result) => Ok(result),
             Err(Fault::Guest(err)) => Err(err),
             Err(Fault::Python(err)) => {

@@ -148,7 +148,7 @@ impl Drop for Buffer {
     fn drop(&mut self) {
         // Releasing calls into the exporter, which needs the GIL; a tape may
         // be dropped by wasmtime, after the GIL was let go.
-        Python::attach(|_py| {
+        crate::attach::attach(|_py| {
             // SAFETY: acquired in `get`, released once.
             unsafe { ffi::PyBuffer_Release(&mut self.view) }
         });
