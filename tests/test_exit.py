@@ -6,7 +6,7 @@ then panicked: a backtrace on stderr as the program exited, in 13 runs of 40
 (and stopping that panic alone let CPython end the thread with
 ``pthread_exit``, which aborted the process). Now such a thread waits, and
 the program exits as it would without witbridge: status 0, nothing on
-stderr (200 runs of 200). The program runs several times, since the race it
+stderr (100 runs of 100). The program runs several times, since the race it
 used to lose is a matter of timing.
 """
 
@@ -25,11 +25,10 @@ pytestmark = pytest.mark.slow
 RUNS = 8
 
 # The daemon thread makes calls back to back, each long enough to release
-# the GIL; the main thread exits while one is under way. (A thread that is
-# in Python code, or waiting for the GIL, when the interpreter finalizes,
-# such as one in an import the guest called, is ended by CPython itself,
-# which witbridge can't prevent before Python 3.14; see
-# crates/witbridge/src/attach.rs.)
+# the GIL; the main thread exits while one is under way. (A thread whose
+# calls keep the GIL and call Python imports can still be ended by CPython
+# inside the import's Python code, before Python 3.14; see
+# crates/witbridge/src/attach.rs and docs/reliability.md.)
 PROGRAM = f"""
 import threading, time, witbridge
 busy = witbridge.load({str(FIXTURES / "wat" / "busy.wat")!r})

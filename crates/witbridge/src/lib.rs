@@ -45,7 +45,7 @@ fn snake_name(wit_name: &str) -> String {
 pub fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Before any helper thread starts: a forked process replaces them.
     witbridge_core::fork::watch();
-    attach::remember_main_thread(m.py())?;
+    attach::init(m)?;
     m.add_class::<engine::Engine>()?;
     m.add_class::<component::Component>()?;
     m.add_class::<linker::Linker>()?;
